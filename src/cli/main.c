@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * premaster: the command-line client of the premaster library. It parses arguments, prints what
+ * the library reports and maps statuses to exit codes (DESIGN.md): 0 all good; 1 the project or a
+ * deliverable failed a check; 2 usage; 3 the machine failed us.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "premaster.h"
+
+enum { EXIT_GOOD = 0, EXIT_CHECK = 1, EXIT_USAGE = 2, EXIT_MACHINE = 3 };
+
+typedef struct options {
+    int quiet;   /* -q: errors only */
+    int verbose; /* -v: notes too */
+    int json;
+    int force;
+    int help;
+    const char *output;
+    const char *jobs;
+    const char *args[8];
+    int arg_count;
+} options;
+
+typedef struct command {
+    const char *name;
+    const char *synopsis;
+    const char *help;
+    int (*run)(const char *name, const options *opts);
+    int available; /* 0: a later version fills it; it says so and exits 2 */
+} command;
+
+static const char *program = "premaster";
+
+static int usage_error(const char *command_name, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int usage_error(const char *command_name, const char *fmt, ...)
+{
+    fprintf(stderr, "%s%s%s: ", program, command_name ? " " : "", command_name ? command_name : "");
+    va_list args;
+    va_start(args, fmt);
+    vfprintf(stderr, fmt, args);
+    va_end(args);
+    fprintf(stderr, "\nTry '%s %s%s--help' for more information.\n", program,
+            command_name ? command_name : "", command_name ? " " : "");
+    return EXIT_USAGE;
+}
+
+static int exit_for(pm_status status)
+{
+    switch (status) {
+    case PM_OK: return EXIT_GOOD;
+    case PM_ERR_INVALID:
+    case PM_ERR_EXISTS: return EXIT_CHECK;
+    case PM_ERR_USAGE:
+    case PM_ERR_UNSUPPORTED: return EXIT_USAGE;
+    case PM_ERR_IO:
+    case PM_ERR_NOMEM:
+    case PM_ERR_INTERNAL: return EXIT_MACHINE;
+    }
+    return EXIT_MACHINE;
+}
+
+/* Diagnostics to stderr: errors always, warnings unless -q, notes with -v. */
+static void print_diag(const pm_diag *diag, const options *opts)
+{
+    for (size_t i = 0; i < pm_diag_count(diag); i++) {
+        const pm_diag_entry *e = pm_diag_get(diag, i);
+        if ((opts->quiet && e->severity != PM_SEV_ERROR) ||
+            (!opts->verbose && e->severity == PM_SEV_NOTE))
+            continue;
+        char *line = pm_diag_format(e);
+        fprintf(stderr, "%s\n", line ? line : "premaster: out of memory");
+        free(line);
+    }
+}
+
+static void print_counts(const char *what, const pm_diag *diag, const options *opts)
+{
+    if (opts->quiet)
+        return;
+    size_t errors = pm_diag_count_severity(diag, PM_SEV_ERROR);
+    size_t warnings = pm_diag_count_severity(diag, PM_SEV_WARNING);
+    fprintf(stderr, "%s: %zu error%s, %zu warning%s\n", what, errors, errors == 1 ? "" : "s",
+            warnings, warnings == 1 ? "" : "s");
+}
+
+static int run_check(const char *name, const options *opts)
+{
+    if (opts->arg_count != 1)
+        return usage_error(name, "needs exactly one project file");
+    const char *path = opts->args[0];
+    pm_diag *diag = pm_diag_new();
+    if (!diag) {
+        fprintf(stderr, "%s: out of memory\n", program);
+        return EXIT_MACHINE;
+    }
+    pm_project *project = NULL;
+    pm_status status = pm_project_load(path, diag, &project);
+    int code = exit_for(status);
+    /* A project file that cannot be read is the user's input failing a check, not the machine. */
+    if (status == PM_ERR_IO)
+        code = EXIT_CHECK;
+    if (opts->json) {
+        char *diags = pm_diag_to_json(diag);
+        char *plan = pm_plan_to_json(project);
+        printf("{\n\"ok\": %s,\n\"errors\": %zu,\n\"warnings\": %zu,\n\"diagnostics\": %s,\n"
+               "\"plan\": %s}\n", code == EXIT_GOOD ? "true" : "false",
+               pm_diag_count_severity(diag, PM_SEV_ERROR),
+               pm_diag_count_severity(diag, PM_SEV_WARNING), diags ? diags : "[]",
+               plan ? plan : "null\n");
+        free(diags);
+        free(plan);
+    } else {
+        print_diag(diag, opts);
+        if (!opts->quiet && code == EXIT_GOOD) {
+            char *plan = pm_plan_to_text(project);
+            if (plan)
+                fputs(plan, stdout);
+            free(plan);
+        }
+        print_counts(path, diag, opts);
+    }
+    pm_project_free(project);
+    pm_diag_free(diag);
+    return code;
+}
+
+static int run_demo(const char *name, const options *opts)
+{
+    if (opts->arg_count != 1)
+        return usage_error(name, "needs exactly one folder");
+    pm_diag *diag = pm_diag_new();
+    if (!diag) {
+        fprintf(stderr, "%s: out of memory\n", program);
+        return EXIT_MACHINE;
+    }
+    char *project_path = NULL;
+    pm_status status = pm_demo_write(opts->args[0], opts->force, diag, &project_path);
+    print_diag(diag, opts);
+    if (status == PM_OK && !opts->quiet)
+        printf("wrote the demo project %s and its audio\nnext: %s check %s\n", project_path,
+               program, project_path);
+    free(project_path);
+    pm_diag_free(diag);
+    return exit_for(status);
+}
+
+static int run_unavailable(const char *name, const options *opts)
+{
+    (void)opts;
+    fprintf(stderr, "%s %s: not available in premaster %s yet; this version validates and plans "
+            "projects ('%s check FILE') and writes the demo ('%s demo DIR')\n",
+            program, name, pm_version(), program, program);
+    return EXIT_USAGE;
+}
+
+static const command commands[] = {
+    {"check", "check [--json] [-q|-v] PROJECT.xml",
+     "Validate a project file and every source it names, and print the plan: each track's start\n"
+     "and length in samples and time, the CD's PQ marks in absolute CD time with how far each\n"
+     "moved onto the 1/75 s frame grid, the vinyl sides and the streaming files. Every problem is\n"
+     "reported as FILE:LINE: error: ... before any audio is touched.\n"
+     "  --json     print the diagnostics and the plan as one JSON object\n"
+     "  -q         print errors only, and no plan\n"
+     "  -v         print notes too (defaults used, marks moved, rates converted)\n",
+     run_check, 1},
+    {"render", "render PROJECT.xml -o OUT [-j N] [--json]",
+     "Master the project, write every deliverable into OUT, read each back from disk and prove\n"
+     "it right.\n", run_unavailable, 0},
+    {"verify", "verify OUT [--json]",
+     "Re-prove a delivery folder written by render, against its copied project and plan.\n",
+     run_unavailable, 0},
+    {"analyze", "analyze [--json] FILE...",
+     "Measure loudness, true peak, loudness range, PLR, correlation and DC of audio files.\n",
+     run_unavailable, 0},
+    {"ddp", "ddp info|verify|extract [--json] DIR",
+     "Read a DDP 2.00 image: print its PQ list and CD-TEXT, verify it, or extract its tracks.\n",
+     run_unavailable, 0},
+    {"demo", "demo [--force] DIR",
+     "Write a demo project using every kind of deliverable, with its audio synthesised\n"
+     "deterministically at 96 kHz/24-bit, into DIR (created when missing). Refuses to overwrite\n"
+     "an earlier demo without --force.\n",
+     run_demo, 1},
+};
+#define COMMAND_COUNT (sizeof commands / sizeof commands[0])
+
+static void print_help(FILE *out)
+{
+    fprintf(out, "Usage: %s COMMAND [OPTIONS] ARGS...\n"
+                 "Turn final mixes into verified release deliverables: DDP and cue/TOC for CD,\n"
+                 "cutting masters for vinyl, loudness-normalised files for streaming.\n\n"
+                 "Commands:\n", program);
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        fprintf(out, "  %s %s%s\n", program, commands[i].synopsis,
+                commands[i].available ? "" : "   (not in this version yet)");
+    fprintf(out, "\nOptions for every command: --help, -q/--quiet, -v/--verbose, --json.\n"
+                 "  %s --version   print the version\n\n"
+                 "Exit status: 0 all good; 1 the project or a deliverable failed a check;\n"
+                 "2 usage; 3 the machine failed (cannot write, disk full, out of memory).\n"
+                 "The project format: doc/project-format.md and premaster(1).\n", program);
+}
+
+static int parse_options(const command *cmd, int argc, char **argv, options *opts)
+{
+    int no_more_options = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!no_more_options && a[0] == '-' && a[1] != '\0') {
+            if (strcmp(a, "--") == 0)
+                no_more_options = 1;
+            else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+                opts->help = 1;
+            else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
+                opts->quiet = 1;
+            else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
+                opts->verbose = 1;
+            else if (strcmp(a, "--json") == 0)
+                opts->json = 1;
+            else if (strcmp(a, "--force") == 0 && strcmp(cmd->name, "demo") == 0)
+                opts->force = 1;
+            else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) &&
+                     strcmp(cmd->name, "render") == 0) {
+                if (++i >= argc)
+                    return usage_error(cmd->name, "%s needs a folder", a);
+                opts->output = argv[i];
+            } else if (strcmp(a, "-j") == 0 && strcmp(cmd->name, "render") == 0) {
+                if (++i >= argc)
+                    return usage_error(cmd->name, "%s needs a number of threads", a);
+                opts->jobs = argv[i];
+            } else
+                return usage_error(cmd->name, "unknown option '%s'", a);
+        } else {
+            if (opts->arg_count == (int)(sizeof opts->args / sizeof opts->args[0]))
+                return usage_error(cmd->name, "too many arguments, at '%s'", a);
+            opts->args[opts->arg_count++] = a;
+        }
+    }
+    return EXIT_GOOD;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        print_help(stdout);
+        return EXIT_GOOD;
+    }
+    if (strcmp(name, "--version") == 0) {
+        printf("premaster %s\n", pm_version());
+        return EXIT_GOOD;
+    }
+    const command *cmd = NULL;
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            cmd = &commands[i];
+    if (!cmd)
+        return usage_error(NULL, "'%s' is not a command", name);
+    options opts;
+    memset(&opts, 0, sizeof opts);
+    int code = parse_options(cmd, argc - 2, argv + 2, &opts);
+    if (code != EXIT_GOOD)
+        return code;
+    if (opts.help) {
+        printf("Usage: %s %s\n%s%s", program, cmd->synopsis, cmd->help,
+               cmd->available ? "" : "Not available in this version yet: it exits with status 2.\n");
+        return EXIT_GOOD;
+    }
+    return cmd->run(cmd->name, &opts);
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * premaster - the public interface of the premaster library.
+ *
+ * This is the only header the command-line program includes. The library never prints and
+ * never exits: every problem is returned as a status and, where the caller passes one, recorded
+ * in a pm_diag with the file, line and element it concerns.
+ *
+ * Ownership: the caller owns every object it creates with a _new or _load call and frees it with
+ * the matching _free; every _free accepts NULL. Getters return borrowed pointers that stay valid
+ * until the object they came from is freed.
+ */
+#ifndef PREMASTER_H
+#define PREMASTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define PM_WARN_UNUSED __attribute__((warn_unused_result))
+#define PM_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define PM_WARN_UNUSED
+#define PM_PRINTF(f, a)
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Statuses. 0 is success; every failure is negative.
+ */
+typedef enum pm_status {
+    PM_OK = 0,
+    PM_ERR_INVALID = -1,     /* the project or an input broke a rule; details in the pm_diag */
+    PM_ERR_IO = -2,          /* a file could not be read or written */
+    PM_ERR_NOMEM = -3,       /* an allocation failed */
+    PM_ERR_USAGE = -4,       /* a call was made with arguments that make no sense */
+    PM_ERR_UNSUPPORTED = -5, /* this build does not offer what was asked */
+    PM_ERR_EXISTS = -6,      /* the target exists and overwriting was not allowed */
+    PM_ERR_INTERNAL = -7     /* a bug in premaster: an invariant did not hold */
+} pm_status;
+
+/* A one-line English description of a status. Never NULL; static storage. */
+const char *pm_strerror(pm_status status);
+
+/* The library's version string, "MAJOR.MINOR.PATCH". Static storage. */
+const char *pm_version(void);
+
+/* ---------------------------------------------------------------------------------------------
+ * Diagnostics: an ordered list of errors, warnings and notes, each tied to a place.
+ *
+ * Validation collects every problem it finds, not only the first. A pm_diag may be shared by
+ * several calls; entries accumulate in the order they were found.
+ */
+typedef enum pm_severity {
+    PM_SEV_NOTE = 0,    /* information: a mark moved onto the CD frame grid, a default used */
+    PM_SEV_WARNING = 1, /* legal, but a professional would want to know */
+    PM_SEV_ERROR = 2    /* breaks a rule: nothing is rendered */
+} pm_severity;
+
+typedef struct pm_diag_entry {
+    pm_severity severity;
+    const char *file; /* the file concerned, or NULL */
+    int line;         /* 1-based line in that file, or 0 when not known */
+    int column;       /* 1-based column, or 0 when not known */
+    const char *path; /* the element path, "/premaster/tracks/track[2]", or NULL */
+    const char *message;
+} pm_diag_entry;
+
+typedef struct pm_diag pm_diag;
+
+pm_diag *pm_diag_new(void);
+void pm_diag_free(pm_diag *diag);
+/* Number of entries, and of entries at the given severity. */
+size_t pm_diag_count(const pm_diag *diag);
+size_t pm_diag_count_severity(const pm_diag *diag, pm_severity severity);
+/* Entry i (0 <= i < count), borrowed until the diag is freed. */
+const pm_diag_entry *pm_diag_get(const pm_diag *diag, size_t i);
+/* Whether some entry is an error at this file and line. */
+int pm_diag_has_error_at(const pm_diag *diag, const char *file, int line);
+/*
+ * Append an entry. file, path may be NULL; the strings are copied. Returns PM_ERR_NOMEM when the
+ * entry could not be stored (the diag stays usable). A NULL diag is accepted and ignored.
+ */
+pm_status pm_diag_add(pm_diag *diag, pm_severity severity, const char *file, int line,
+                      const char *path, const char *fmt, ...) PM_PRINTF(6, 7);
+/*
+ * Format an entry as "FILE:LINE: error: MESSAGE" (the GNU convention editors jump to).
+ * Returns a string the caller frees with free(), or NULL when out of memory.
+ */
+char *pm_diag_format(const pm_diag_entry *entry);
+/* The word for a severity: "error", "warning", "note". */
+const char *pm_severity_name(pm_severity severity);
+
+/* ---------------------------------------------------------------------------------------------
+ * Projects: the XML file of PROJECT-FORMAT.md, parsed and checked.
+ */
+typedef struct pm_project pm_project;
+
+/*
+ * Parse the project at path, validate it against the RELAX NG schema and every semantic rule,
+ * and open each source to learn its rate and length. Every problem found goes into diag.
+ *
+ * Returns PM_OK and sets *out when the project has no error (it may have warnings);
+ * PM_ERR_INVALID when it has errors (then *out is still set where the file could be parsed at all,
+ * so a caller can show the plan of what was understood; it may be NULL); PM_ERR_IO when the file
+ * cannot be read; PM_ERR_NOMEM. The caller frees *out with pm_project_free.
+ */
+pm_status pm_project_load(const char *path, pm_diag *diag, pm_project **out) PM_WARN_UNUSED;
+void pm_project_free(pm_project *project);
+
+/* The RELAX NG schema of the project format, version 1: a NUL-terminated UTF-8 string. */
+const char *pm_project_schema(void);
+
+/* ---------------------------------------------------------------------------------------------
+ * The plan: every track, gap, fade and mark resolved to exact samples at the working rate, with
+ * the CD marks on the 1/75 s grid and the vinyl sides. The plan belongs to its project.
+ */
+typedef struct pm_plan pm_plan;
+
+/* The plan of a loaded project, or NULL when the project had errors that prevent planning. */
+const pm_plan *pm_project_plan(const pm_project *project);
+
+/*
+ * The plan as human-readable text (what `premaster check` prints) or as JSON (what --json prints
+ * and what render saves as plan.json). Returns a NUL-terminated string the caller frees with
+ * free(), or NULL when out of memory.
+ */
+char *pm_plan_to_text(const pm_project *project);
+char *pm_plan_to_json(const pm_project *project);
+
+/* Diagnostics as a JSON array, for --json output. The caller frees the result with free(). */
+char *pm_diag_to_json(const pm_diag *diag);
+
+/* ---------------------------------------------------------------------------------------------
+ * The demo: a project using all three kinds of deliverable, with its audio synthesised
+ * deterministically (96 kHz, 24-bit), written into dir.
+ *
+ * Creates dir when it does not exist. Refuses with PM_ERR_EXISTS when the project file or any of
+ * the audio files is already there, unless force is non-zero. On success *project_path (when not
+ * NULL) receives the path of the written project file, which the caller frees with free().
+ */
+pm_status pm_demo_write(const char *dir, int force, pm_diag *diag,
+                        char **project_path) PM_WARN_UNUSED;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PREMASTER_H */

@@ -1,0 +1,615 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The semantic rules of the project file that need more than one element: sources and the
+ * times inside them, how tracks join, Red Book, CD-TEXT, vinyl sides. Each problem is reported
+ * at the line of the element concerned, saying what is wrong and what would be right.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sndfile.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "alloc.h"
+#include "cdtext.h"
+#include "cdtime.h"
+#include "plan.h"
+#include "project.h"
+#include "strbuf.h"
+
+static void report(pm_diag *diag, const pm_project *p, pm_severity severity, int line,
+                   const char *fmt, ...) PM_PRINTF(5, 6);
+
+static void report(pm_diag *diag, const pm_project *p, pm_severity severity, int line,
+                   const char *fmt, ...)
+{
+    pm_strbuf text;
+    pm_strbuf_init(&text);
+    va_list args;
+    va_start(args, fmt);
+    pm_strbuf_vprintf(&text, fmt, args);
+    va_end(args);
+    char *message = pm_strbuf_take(&text);
+    pm_diag_add(diag, severity, p->path, line, NULL, "%s", message ? message : "(out of memory)");
+    free(message);
+}
+
+#define ERROR(line, ...) report(diag, p, PM_SEV_ERROR, line, __VA_ARGS__)
+#define WARNING(line, ...) report(diag, p, PM_SEV_WARNING, line, __VA_ARGS__)
+#define NOTE(line, ...) report(diag, p, PM_SEV_NOTE, line, __VA_ARGS__)
+
+/* "track 3" or "the hidden track", for messages. */
+static const char *item_name(const pm_project *p, const pm_track *t, char *buf, size_t n)
+{
+    if (t->is_htoa)
+        snprintf(buf, n, "the hidden track");
+    else
+        snprintf(buf, n, "track %d", (int)(t - p->tracks) + 1);
+    return buf;
+}
+
+static void fmt_time(double seconds, char *buf, int n)
+{
+    pm_format_seconds(seconds, buf, n);
+}
+
+/* ---- sources ------------------------------------------------------------------------------- */
+
+static void describe_format(const SF_INFO *info, char *out, size_t n)
+{
+    SF_FORMAT_INFO major = {.format = info->format & SF_FORMAT_TYPEMASK};
+    SF_FORMAT_INFO minor = {.format = info->format & SF_FORMAT_SUBMASK};
+    sf_command(NULL, SFC_GET_FORMAT_INFO, &major, sizeof major);
+    sf_command(NULL, SFC_GET_FORMAT_INFO, &minor, sizeof minor);
+    snprintf(out, n, "%s, %s", major.extension ? major.extension : "?",
+             minor.name ? minor.name : "?");
+    for (char *c = out; *c && c < out + 4; c++)
+        if (*c >= 'a' && *c <= 'z')
+            *c = (char)(*c - 'a' + 'A');
+}
+
+static void check_source(const pm_project *p, pm_track *t, pm_diag *diag)
+{
+    char name[32];
+    item_name(p, t, name, sizeof name);
+    if (!t->src_path)
+        return;
+    struct stat st;
+    if (stat(t->src_path, &st) != 0) {
+        ERROR(t->line, "%s: source \"%s\" cannot be found (%s); paths are relative to the "
+              "project file's folder", name, t->src, strerror(errno));
+        return;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ERROR(t->line, "%s: source \"%s\" is not a file", name, t->src);
+        return;
+    }
+    SF_INFO info;
+    memset(&info, 0, sizeof info);
+    SNDFILE *f = sf_open(t->src_path, SFM_READ, &info);
+    if (!f) {
+        ERROR(t->line, "%s: source \"%s\" cannot be read as audio: %s; use WAV, AIFF, FLAC, W64, "
+              "RF64, CAF or Ogg", name, t->src, sf_strerror(NULL));
+        return;
+    }
+    sf_close(f);
+    describe_format(&info, t->source.format, sizeof t->source.format);
+    t->source.rate = info.samplerate;
+    t->source.channels = info.channels;
+    t->source.frames = info.frames;
+    int ok = 1;
+    if (info.channels != 1 && info.channels != 2) {
+        ERROR(t->line, "%s: source \"%s\" has %d channels; premaster takes mono or stereo mixes",
+              name, t->src, info.channels);
+        ok = 0;
+    }
+    if (info.samplerate < 44100 || info.samplerate > 192000) {
+        ERROR(t->line, "%s: source \"%s\" is at %d Hz; sources must be 44.1 to 192 kHz", name,
+              t->src, info.samplerate);
+        ok = 0;
+    }
+    if (info.frames <= 0) {
+        ERROR(t->line, "%s: source \"%s\" holds no audio", name, t->src);
+        ok = 0;
+    }
+    t->source.ok = ok;
+}
+
+/* Trims, fades and indexes inside their track. */
+static void check_times(const pm_project *p, const pm_track *t, pm_diag *diag)
+{
+    char name[32], a[32], b[32];
+    item_name(p, t, name, sizeof name);
+    if (!t->source.ok)
+        return;
+    double duration = (double)t->source.frames / t->source.rate;
+    double half_sample = 0.5 / t->source.rate;
+    double start = t->has_start ? t->start.seconds : 0;
+    double end = t->has_end ? t->end.seconds : duration;
+    fmt_time(duration, b, sizeof b);
+    if (t->has_start && start >= duration) {
+        fmt_time(start, a, sizeof a);
+        ERROR(t->line, "%s: start=%s is at or past the end of \"%s\", which lasts %s", name, a,
+              t->src, b);
+        return;
+    }
+    if (t->has_end && end > duration + half_sample) {
+        fmt_time(end, a, sizeof a);
+        ERROR(t->line, "%s: end=%s is past the end of \"%s\", which lasts %s", name, a, t->src, b);
+        return;
+    }
+    if (end <= start) {
+        ERROR(t->line, "%s: end is not after start; the trimmed track must hold audio", name);
+        return;
+    }
+    double length = end - start;
+    fmt_time(length, b, sizeof b);
+    if (t->fade_in.seconds + t->fade_out.seconds > length + half_sample) {
+        fmt_time(t->fade_in.seconds + t->fade_out.seconds, a, sizeof a);
+        ERROR(t->line, "%s: fade-in and fade-out together last %s, longer than the track (%s); "
+              "shorten them", name, a, b);
+    }
+    double previous_at = 0;
+    for (size_t k = 0; k < t->index_count; k++) {
+        const pm_index_mark *m = &t->indexes[k];
+        fmt_time(m->at.seconds, a, sizeof a);
+        if (m->at.seconds <= 0)
+            ERROR(m->line, "%s: index %zu at=%s is at the track's start, where index 1 is; "
+                  "indexes 2-99 go inside the track", name, k + 2, a);
+        else if (m->at.seconds >= length)
+            ERROR(m->line, "%s: index %zu at=%s is at or past the end of the track (%s)", name,
+                  k + 2, a, b);
+        else if (m->at.seconds <= previous_at)
+            ERROR(m->line, "%s: index %zu at=%s is not after index %zu; indexes must increase",
+                  name, k + 2, a, k + 1);
+        previous_at = m->at.seconds > previous_at ? m->at.seconds : previous_at;
+    }
+    if (t->index_count > PM_CD_MAX_INDEX - 1)
+        ERROR(t->indexes[PM_CD_MAX_INDEX - 1].line, "%s has %zu <index> marks; a track has at "
+              "most 99 indexes, so at most 98 marks (indexes 2-99)", name, t->index_count);
+}
+
+static double track_length_sec(const pm_track *t)
+{
+    double duration = (double)t->source.frames / t->source.rate;
+    double start = t->has_start ? t->start.seconds : 0;
+    double end = t->has_end ? t->end.seconds : duration;
+    return end - start;
+}
+
+/* How each track joins the one before. */
+static void check_joins(const pm_project *p, pm_diag *diag)
+{
+    char a[32], b[32];
+    for (size_t i = 0; i < p->track_count; i++) {
+        const pm_track *t = &p->tracks[i];
+        if (i == 0) {
+            if (t->has_crossfade || t->has_pregap_audio)
+                ERROR(t->line, "track 1 has %s, but no track plays before it; use gap for the "
+                      "silence before track 1", t->has_crossfade ? "crossfade" : "pregap-audio");
+            if (p->cd.line && !p->htoa && t->has_gap && t->gap.seconds < 2.0 - 1e-9) {
+                fmt_time(t->gap.seconds, a, sizeof a);
+                ERROR(t->line, "track 1: gap=%s is shorter than the 2 s pause a CD needs before "
+                      "track 1 (Red Book); use gap=\"2\" or more", a);
+            }
+            continue;
+        }
+        const pm_track *prev = &p->tracks[i - 1];
+        if (!t->source.ok || !prev->source.ok)
+            continue;
+        double overlap = t->has_crossfade ? t->crossfade.seconds
+                         : t->has_pregap_audio ? t->pregap_audio.seconds : 0;
+        const char *what = t->has_crossfade ? "crossfade" : "pregap-audio";
+        if (overlap <= 0 && (t->has_crossfade || t->has_pregap_audio))
+            ERROR(t->line, "track %zu: %s=0 joins nothing; leave it out (the tracks then meet "
+                  "with no gap)", i + 1, what);
+        if (overlap > track_length_sec(prev)) {
+            fmt_time(overlap, a, sizeof a);
+            fmt_time(track_length_sec(prev), b, sizeof b);
+            ERROR(t->line, "track %zu: %s=%s is longer than track %zu (%s)", i + 1, what, a, i, b);
+        }
+        if (t->has_crossfade && overlap > track_length_sec(t)) {
+            fmt_time(overlap, a, sizeof a);
+            fmt_time(track_length_sec(t), b, sizeof b);
+            ERROR(t->line, "track %zu: crossfade=%s is longer than the track itself (%s)", i + 1,
+                  a, b);
+        }
+    }
+}
+
+/* ---- identification ------------------------------------------------------------------------ */
+
+static void check_isrcs(const pm_project *p, pm_diag *diag)
+{
+    for (size_t i = 0; i < pm_project_item_count(p); i++) {
+        const pm_track *t = pm_project_item(p, i);
+        if (!t->isrc[0])
+            continue;
+        for (size_t j = 0; j < i; j++) {
+            const pm_track *u = pm_project_item(p, j);
+            if (strcmp(t->isrc, u->isrc) == 0) {
+                char a[32], b[32];
+                WARNING(t->line, "%s has the ISRC %s of %s (line %d); each recording needs its "
+                        "own ISRC unless it really is the same recording",
+                        item_name(p, t, a, sizeof a), t->isrc, item_name(p, u, b, sizeof b),
+                        u->line);
+                break;
+            }
+        }
+    }
+    if (p->cd.line && !p->album.upc[0] && p->album.line)
+        NOTE(p->album.line, "the album has no upc, so the CD carries no catalog number (MCN)");
+}
+
+static void check_artwork(const pm_project *p, pm_diag *diag)
+{
+    const pm_album *a = &p->album;
+    if (!a->artwork_path)
+        return;
+    FILE *f = fopen(a->artwork_path, "rb");
+    if (!f) {
+        ERROR(a->line, "<album> artwork \"%s\" cannot be read: %s", a->artwork, strerror(errno));
+        return;
+    }
+    unsigned char magic[8] = {0};
+    size_t n = fread(magic, 1, sizeof magic, f);
+    fclose(f);
+    static const unsigned char png[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+    int jpeg = n >= 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF;
+    if (!jpeg && !(n == 8 && memcmp(magic, png, 8) == 0))
+        ERROR(a->line, "<album> artwork \"%s\" is neither JPEG nor PNG, the formats streaming "
+              "files carry", a->artwork);
+}
+
+/* ---- CD-TEXT ------------------------------------------------------------------------------- */
+
+static const char *const text_fields[PM_CDTEXT_TYPE_COUNT] = {
+    "title", "artist", "songwriter", "composer", "arranger", "message"};
+
+static const char *text_field(const pm_text *t, int type)
+{
+    const char *const fields[PM_CDTEXT_TYPE_COUNT] = {t->title,    t->artist,   t->songwriter,
+                                                      t->composer, t->arranger, t->message};
+    return fields[type];
+}
+
+/* One text of CD-TEXT: representable in ISO-8859-1 and within Sony's 160 bytes. */
+static void check_cdtext_field(const pm_project *p, pm_diag *diag, int line, const char *owner,
+                               const char *field, const char *text)
+{
+    if (!text)
+        return;
+    size_t bytes;
+    unsigned long bad;
+    char bad_utf8[5];
+    int r = pm_cdtext_latin1(text, &bytes, &bad, bad_utf8);
+    if (r == 0)
+        ERROR(line, "%s %s \"%s\": the character '%s' (U+%04lX) cannot be written in CD-TEXT, "
+              "which is ISO-8859-1; spell it without, or set cdtext=\"no\" on <cd>", owner, field,
+              text, bad_utf8, bad);
+    else if (r < 0)
+        ERROR(line, "%s %s is not valid UTF-8", owner, field);
+    else if (bytes > PM_CDTEXT_MAX_TEXT_BYTES)
+        ERROR(line, "%s %s is %zu bytes in CD-TEXT, over the 160 a field may hold; shorten it, "
+              "or set cdtext=\"no\" on <cd>", owner, field, bytes);
+}
+
+static void check_cdtext_fields(const pm_project *p, pm_diag *diag, int line, const char *owner,
+                                const pm_text *text)
+{
+    for (int type = 0; type < PM_CDTEXT_TYPE_COUNT; type++)
+        check_cdtext_field(p, diag, line, owner, text_fields[type], text_field(text, type));
+}
+
+/* The text of item (0 the disc, k track k) in block b (0 the main text), falling back to the
+ * main text where a track has no <cdtext> of that language. */
+static const pm_text *block_text(const pm_project *p, size_t b, int item)
+{
+    if (b == 0)
+        return item ? &p->tracks[item - 1].text : &p->album.text;
+    const pm_cdtext_block *block = &p->album.cdtext[b - 1];
+    if (!item)
+        return &block->text;
+    const pm_track *t = &p->tracks[item - 1];
+    for (size_t k = 0; k < t->cdtext_count; k++)
+        if (strcmp(t->cdtext[k].language, block->language) == 0)
+            return &t->cdtext[k].text;
+    return &t->text;
+}
+
+static void check_cdtext_languages(const pm_project *p, pm_diag *diag)
+{
+    const pm_album *a = &p->album;
+    if (pm_cdtext_language_code(a->language) < 0)
+        ERROR(a->line, "<album> language=\"%s\" has no CD-TEXT language code; use a language "
+              "CD-TEXT knows (en, de, fr, es, it, nl, ja, ...) or cdtext=\"no\" on <cd>",
+              a->language);
+    for (size_t b = 0; b < a->cdtext_count; b++) {
+        const pm_cdtext_block *block = &a->cdtext[b];
+        if (!block->language[0])
+            continue;
+        if (pm_cdtext_language_code(block->language) < 0)
+            ERROR(block->line, "<cdtext> language=\"%s\" has no CD-TEXT language code",
+                  block->language);
+        if (strcmp(block->language, a->language) == 0)
+            ERROR(block->line, "<cdtext> language=\"%s\" is the album's own language; each "
+                  "block needs a language of its own", block->language);
+        for (size_t c = 0; c < b; c++)
+            if (strcmp(block->language, a->cdtext[c].language) == 0)
+                ERROR(block->line, "a second <cdtext> in language \"%s\" (the first is on line "
+                      "%d)", block->language, a->cdtext[c].line);
+    }
+    for (size_t i = 0; i < p->track_count; i++) {
+        const pm_track *t = &p->tracks[i];
+        for (size_t k = 0; k < t->cdtext_count; k++) {
+            int found = 0;
+            for (size_t b = 0; b < a->cdtext_count; b++)
+                found |= strcmp(t->cdtext[k].language, a->cdtext[b].language) == 0;
+            if (!found && t->cdtext[k].language[0])
+                ERROR(t->cdtext[k].line, "track %zu has <cdtext language=\"%s\">, but the album "
+                      "has no block in that language; add <cdtext language=\"%s\" .../> to "
+                      "<album>", i + 1, t->cdtext[k].language, t->cdtext[k].language);
+        }
+    }
+}
+
+static void check_cdtext(const pm_project *p, pm_diag *diag)
+{
+    if (!p->cd.line || !p->cd.cdtext || !p->album.line)
+        return;
+    const pm_album *a = &p->album;
+    size_t blocks = 1 + a->cdtext_count;
+    if (blocks > PM_CDTEXT_MAX_BLOCKS)
+        ERROR(a->cdtext[PM_CDTEXT_MAX_BLOCKS - 1].line, "CD-TEXT has %zu blocks (the album's "
+              "text and %zu <cdtext>); a disc holds at most 8", blocks, a->cdtext_count);
+    check_cdtext_languages(p, diag);
+
+    char owner[64];
+    check_cdtext_fields(p, diag, a->line, "<album>", &a->text);
+    check_cdtext_field(p, diag, a->line, "<album>", "genre", a->genre);
+    for (size_t b = 0; b < a->cdtext_count; b++) {
+        snprintf(owner, sizeof owner, "<album> <cdtext language=\"%s\">", a->cdtext[b].language);
+        check_cdtext_fields(p, diag, a->cdtext[b].line, owner, &a->cdtext[b].text);
+    }
+    for (size_t i = 0; i < p->track_count; i++) {
+        const pm_track *t = &p->tracks[i];
+        snprintf(owner, sizeof owner, "track %zu", i + 1);
+        check_cdtext_fields(p, diag, t->line, owner, &t->text);
+        for (size_t k = 0; k < t->cdtext_count; k++) {
+            snprintf(owner, sizeof owner, "track %zu <cdtext language=\"%s\">", i + 1,
+                     t->cdtext[k].language);
+            check_cdtext_fields(p, diag, t->cdtext[k].line, owner, &t->cdtext[k].text);
+        }
+    }
+    if (p->track_count > PM_CD_MAX_TRACKS)
+        return;
+
+    /* Each block's size in packs, as the encoder will lay it out. */
+    const char *texts[PM_CDTEXT_TYPE_COUNT][PM_CD_MAX_TRACKS + 1];
+    const char *codes[PM_CD_MAX_TRACKS + 1];
+    for (size_t b = 0; b < blocks && b < PM_CDTEXT_MAX_BLOCKS; b++) {
+        for (int item = 0; item <= (int)p->track_count; item++) {
+            const pm_text *text = block_text(p, b, item);
+            for (int type = 0; type < PM_CDTEXT_TYPE_COUNT; type++)
+                texts[type][item] = text_field(text, type);
+            /* A track's performer defaults to the album's. */
+            if (item && !texts[PM_CDTEXT_PERFORMER][item])
+                texts[PM_CDTEXT_PERFORMER][item] = block_text(p, b, 0)->artist;
+            codes[item] = item ? p->tracks[item - 1].isrc : a->upc;
+        }
+        pm_cdtext_block_text block = {.track_count = (int)p->track_count,
+                                      .genre = a->genre,
+                                      .codes = p->cd.cdtext_isrc ? codes : NULL};
+        for (int type = 0; type < PM_CDTEXT_TYPE_COUNT; type++)
+            block.texts[type] = texts[type];
+        size_t packs = pm_cdtext_block_packs(&block);
+        if (packs > PM_CDTEXT_MAX_TEXT_PACKS + 3)
+            ERROR(b ? a->cdtext[b - 1].line : a->line, "the CD-TEXT block in language \"%s\" "
+                  "needs %zu packs, over the 256 a block may hold; shorten the texts (a message "
+                  "on every track costs most) or set cdtext=\"no\" on <cd>",
+                  b ? a->cdtext[b - 1].language : a->language, packs);
+    }
+}
+
+/* ---- targets ------------------------------------------------------------------------------- */
+
+/* Sides as written: every track once, in order, and no crossfaded pair split. */
+static void check_sides(const pm_project *p, pm_diag *diag)
+{
+    const pm_vinyl_target *v = &p->vinyl;
+    if (!v->line || !v->side_count)
+        return;
+    int next = 1;
+    for (size_t s = 0; s < v->side_count; s++) {
+        const pm_side *side = &v->sides[s];
+        char letter = (char)('A' + s);
+        if (!side->track_count)
+            continue;
+        for (int k = 0; k < side->track_count; k++) {
+            int n = side->tracks[k];
+            if (n > (int)p->track_count) {
+                ERROR(side->line, "side %c lists track %d, but the project has %zu tracks",
+                      letter, n, p->track_count);
+                return;
+            }
+            if (n < next) {
+                ERROR(side->line, "side %c lists track %d again; each track goes on one side "
+                      "only", letter, n);
+                return;
+            }
+            if (n > next) {
+                ERROR(side->line, "side %c starts or continues at track %d, but track %d is on "
+                      "no side; sides list every track once, in play order", letter, n, next);
+                return;
+            }
+            next = n + 1;
+        }
+        /* The first track of a side after the first must not be crossfaded into. */
+        int first = side->tracks[0];
+        if (s > 0 && first >= 1 && first <= (int)p->track_count &&
+            p->tracks[first - 1].has_crossfade)
+            ERROR(side->line, "side %c starts with track %d, which is crossfaded with track %d; "
+                  "a crossfaded pair stays on one side", letter, first, first - 1);
+    }
+    if (next <= (int)p->track_count)
+        ERROR(v->sides[v->side_count - 1].line, "tracks %d to %zu are on no side; add them to "
+              "the last side or to a new <side>", next, p->track_count);
+    if (p->htoa)
+        NOTE(v->line, "the hidden track is a CD feature and is not cut to vinyl");
+}
+
+static void check_streaming(const pm_project *p, pm_diag *diag)
+{
+    for (size_t i = 0; i < p->streaming_count; i++) {
+        const pm_streaming_target *s = &p->streaming[i];
+        if ((s->formats & (PM_FORMAT_WAV | PM_FORMAT_FLAC)) == 0 && s->has_rate)
+            WARNING(s->line, "<streaming> rate applies to wav and flac, and this target has "
+                    "neither; mp3 and opus choose their own rate");
+        if (s->normalize == PM_NORMALIZE_TRACK && !s->has_loudness)
+            WARNING(s->line, "<streaming> normalize=\"track\" without a loudness target does "
+                    "nothing; give loudness or a preset");
+    }
+}
+
+static void check_cd(const pm_project *p, pm_diag *diag)
+{
+    if (!p->cd.line)
+        return;
+    if (p->track_count > PM_CD_MAX_TRACKS)
+        ERROR(p->tracks[PM_CD_MAX_TRACKS].line, "the project has %zu tracks; a CD holds at most "
+              "99 (Red Book)", p->track_count);
+    if (p->htoa && p->cd.preroll.seconds > 0)
+        NOTE(p->cd.line, "preroll is not applied into the hidden track: track 1's index 1 stays "
+             "after its audio");
+}
+
+void pm_project_validate(pm_project *p, pm_diag *diag)
+{
+    for (size_t i = 0; i < pm_project_item_count(p); i++) {
+        pm_track *t = (pm_track *)pm_project_item(p, i);
+        check_source(p, t, diag);
+        check_times(p, t, diag);
+    }
+    if (!p->has_rate) {
+        /* Mixed rates are converted to the highest; say so, since it costs a conversion. */
+        int lowest = 0, highest = 0;
+        for (size_t i = 0; i < pm_project_item_count(p); i++) {
+            const pm_track *t = pm_project_item(p, i);
+            if (!t->source.ok)
+                continue;
+            if (!lowest || t->source.rate < lowest)
+                lowest = t->source.rate;
+            if (t->source.rate > highest)
+                highest = t->source.rate;
+        }
+        if (lowest && lowest != highest)
+            NOTE(0, "the sources mix %d Hz and %d Hz; all are converted to "
+                 "%d Hz, the working rate (set <premaster rate> to choose)", lowest, highest,
+                 highest);
+    }
+    check_joins(p, diag);
+    check_isrcs(p, diag);
+    check_artwork(p, diag);
+    check_cd(p, diag);
+    check_cdtext(p, diag);
+    check_sides(p, diag);
+    check_streaming(p, diag);
+}
+
+/* ---- rules on the plan --------------------------------------------------------------------- */
+
+static void check_red_book(const pm_project *p, const pm_plan *plan, pm_diag *diag)
+{
+    char a[16], b[16];
+    for (size_t i = plan->first_track; i < plan->item_count; i++) {
+        const pm_plan_item *it = &plan->items[i];
+        const pm_track *t = it->track;
+        if (it->cd_length_cdf < PM_CD_TRACK_MIN_CDF) {
+            pm_cdf_format(it->cd_length_cdf, a, sizeof a);
+            ERROR(t->line, "track %d is %s long on the CD, measured from its index 1 to the next "
+                  "track's first mark as cdrdao does; Red Book tracks last at least 4 s "
+                  "(00:04:00)", it->number, a);
+        }
+        for (size_t k = 0; k < t->index_count; k++) {
+            int64_t before = k ? it->indexes[k - 1].cdf : it->index1.cdf;
+            if (it->indexes[k].cdf <= before) {
+                pm_cdf_format(it->indexes[k].cdf, a, sizeof a);
+                ERROR(t->indexes[k].line, "track %d: index %zu lands on %s, the same CD frame "
+                      "as index %zu or before it; move it at least 1/75 s later", it->number,
+                      k + 2, a, k + 1);
+            }
+        }
+        if (it->preroll_limited)
+            NOTE(t->line, "track %d: the preroll was shortened to %lld frames to keep the %s",
+                 it->number, (long long)(pm_cdf_floor(it->start, plan->rate) - it->index1.cdf),
+                 i == plan->first_track ? "2 s pause before track 1"
+                                        : "previous track at least 4 s long");
+        if (it->index0_dropped)
+            NOTE(t->line, "track %d: the pause before it is shorter than one CD frame (1/75 s) "
+                 "on the grid, so it gets no index 0", it->number);
+    }
+    const pm_plan_item *first = &plan->items[plan->first_track];
+    if (!p->htoa && first->index1.cdf < PM_CD_PAUSE_MIN_CDF) {
+        pm_cdf_format(first->index1.cdf, a, sizeof a);
+        ERROR(first->track->line, "track 1 starts at %s; a CD needs at least 2 s (00:02:00) "
+              "before track 1 (Red Book)", a);
+    }
+    pm_cdf_format(plan->leadout_cdf, a, sizeof a);
+    if (plan->leadout_cdf > PM_CD_PROGRAM_MAX_CDF) {
+        pm_cdf_format(PM_CD_PROGRAM_MAX_CDF, b, sizeof b);
+        ERROR(p->cd.line, "the CD program lasts %s, past the %s a disc can hold; shorten the "
+              "sequence or split it over two discs", a, b);
+    } else if (plan->leadout_cdf > PM_CD_PROGRAM_WARN_CDF) {
+        WARNING(p->cd.line, "the CD program lasts %s, past 74:00:00; some plants and older "
+                "players refuse discs this long: ask the plant", a);
+    }
+}
+
+static void check_side_lengths(const pm_project *p, const pm_plan *plan, pm_diag *diag)
+{
+    const pm_vinyl_target *v = &p->vinyl;
+    char a[32], b[32], c[32];
+    if (plan->sides_automatic && !plan->side_count) {
+        fmt_time(plan->side_max_sec, b, sizeof b);
+        ERROR(v->line, "the sequence cannot be split into %d\" %d rpm sides of at most %s each "
+              "at track boundaries; a track (or crossfaded pair) is longer than a side", v->size_in,
+              v->speed_rpm, b);
+        return;
+    }
+    for (size_t s = 0; s < plan->side_count; s++) {
+        const pm_plan_side *side = &plan->sides[s];
+        double length = (double)(side->end - side->start) / (double)plan->rate;
+        int line = side->line ? side->line : v->line;
+        fmt_time(length, a, sizeof a);
+        fmt_time(plan->side_recommended_sec, b, sizeof b);
+        fmt_time(plan->side_max_sec, c, sizeof c);
+        if (length > plan->side_max_sec)
+            ERROR(line, "side %c lasts %s, past the %s maximum of a %d\" record at %d rpm%s; "
+                  "move a track to another side%s", side->letter, a, c, v->size_in, v->speed_rpm,
+                  v->has_max_side ? " (max-side)" : "",
+                  v->has_max_side ? "" : ", or set max-side if the plant agrees");
+        else if (length > plan->side_recommended_sec)
+            WARNING(line, "side %c lasts %s, past the recommended %s for a %d\" record at %d "
+                    "rpm: the cut loses about %.1f dB of level", side->letter, a, b, v->size_in,
+                    v->speed_rpm, (length - plan->side_recommended_sec) / 60.0);
+    }
+    if (plan->side_count % 2 && plan->side_count > 0)
+        NOTE(v->line, "%zu sides make %zu records with the last side blank", plan->side_count,
+             (plan->side_count + 1) / 2);
+}
+
+void pm_plan_validate(const pm_project *p, pm_diag *diag)
+{
+    const pm_plan *plan = p->plan;
+    if (!plan)
+        return;
+    if (plan->has_cd && p->track_count <= PM_CD_MAX_TRACKS)
+        check_red_book(p, plan, diag);
+    if (plan->has_vinyl)
+        check_side_lengths(p, plan, diag);
+}
