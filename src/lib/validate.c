@@ -598,7 +598,9 @@ static void check_side_lengths(const pm_project *p, const pm_plan *plan, pm_diag
                     "rpm: the cut loses about %.1f dB of level", side->letter, a, b, v->size_in,
                     v->speed_rpm, (length - plan->side_recommended_sec) / 60.0);
     }
-    if (plan->side_count % 2 && plan->side_count > 0)
+    if (plan->side_count == 1)
+        NOTE(v->line, "1 side makes 1 record with its second side blank");
+    else if (plan->side_count % 2)
         NOTE(v->line, "%zu sides make %zu records with the last side blank", plan->side_count,
              (plan->side_count + 1) / 2);
 }
