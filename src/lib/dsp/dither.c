@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "dsp/dither.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "alloc.h"
+#include "dsp/rng.h"
+
+/*
+ * Same seed, same bytes (DESIGN.md): the feedback sum must be evaluated the same way everywhere,
+ * so no fused multiply-add where the target has one. GCC in ISO C mode (-std=c11) does not
+ * contract; clang does within an expression unless told otherwise.
+ */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+/* The longest shaping filter. */
+#define MAX_TAPS 9
+
+/*
+ * Error-feedback noise shaping (Lipshitz, Vanderkooy and Wannamaker, "Minimally Audible Noise
+ * Shaping", JAES 39(11), pp. 836-852, 1991): the total error of each sample, dither included,
+ * e[n] = y[n] - v[n], is filtered by h and subtracted from the following input,
+ *     v[n] = x[n] - sum_k h[k] e[n-1-k],    y[n] = round(v[n] + dither[n]),
+ * so y = x + (1 - H(z)) e, with H(z) = sum_k h[k] z^-(k+1). With TPDF dither inside the loop, e
+ * is white with variance 1/4 LSB^2 whatever the signal (the survey's result for non-subtractive
+ * TPDF dither), and the output noise spectrum is 1/4 |1 - H(e^jw)|^2. The filters below are the
+ * published h[k]. Their 1 - H is monic and minimum phase, so the average of log |1 - H|^2 over
+ * the band is 0 (Gerzon and Craven, "Optimal Noise Shaping and Dither of Digital Signals", AES
+ * preprint 2822, 1989): the dip where the ear is most sensitive (1-5 kHz) is paid for by a rise
+ * at the top of the band (above about 13 kHz at 44.1 kHz, 16 kHz at 48), and the total noise
+ * power goes up.
+ */
+typedef struct shaping_filter {
+    const char *name;
+    double rate_hz; /* the rate it is used at */
+    int taps;
+    double h[MAX_TAPS];
+} shaping_filter;
+
+static const shaping_filter filters[] = {
+    /*
+     * Lipshitz, Vanderkooy and Wannamaker (JAES 1991): the 5-tap E-weighted "minimally audible"
+     * filter for 44.1 kHz. 1 - H is -16.6 dB at DC, about -27 dB near 4 kHz and +19.4 dB at
+     * Nyquist; noise power x16.6 (+12.2 dB).
+     */
+    {"lipshitz-e-weighted-5", 44100.0, 5, {2.033, -2.165, 1.959, -1.590, 0.6149}},
+    /*
+     * Wannamaker, "Psychoacoustically Optimal Noise Shaping" (JAES 40(7/8), pp. 611-620, 1992):
+     * the 9-tap F-weighted filter, designed for a 46 kHz rate; 48 kHz is within the 5 % that sox
+     * allows around it. At 48 kHz about -24 dB at 3-5 kHz, +26 dB at Nyquist; noise power x69
+     * (+18.4 dB).
+     */
+    {"wannamaker-f-weighted-9", 48000.0, 9,
+     {2.412, -3.370, 3.937, -4.174, 3.353, -2.205, 1.281, -0.569, 0.0847}},
+};
+#define FILTER_COUNT (sizeof filters / sizeof filters[0])
+
+/* How far the rate may be from a filter's; a working rate is an integer, so this is generous. */
+#define RATE_TOLERANCE 0.01
+
+/*
+ * The past errors are a ring kept twice over, so that the newest MAX_TAPS are always contiguous:
+ * hist[pos + k] is the error of the sample k + 1 before the next one, and a push writes both
+ * copies. No shifting, no modulo in the loop.
+ */
+typedef struct channel_state {
+    pm_rng rng;
+    double hist[2 * MAX_TAPS];
+    int pos;
+    uint64_t clipped, saturated;
+} channel_state;
+
+struct pm_ditherer {
+    pm_dither_config config;
+    pm_dither_mode mode; /* in use */
+    const shaping_filter *filter; /* NULL unless shaping */
+    int fell_back;
+    double scale;  /* 2^(bits - 1): full scale in LSB */
+    double lo, hi; /* the end codes, -2^(bits-1) and 2^(bits-1) - 1 */
+    int32_t unit;  /* 2^(32 - bits): left-justifies a code for sf_writef_int */
+    channel_state *channels;
+};
+
+static const shaping_filter *filter_for_rate(double rate_hz)
+{
+    for (size_t i = 0; i < FILTER_COUNT; i++) {
+        if (fabs(rate_hz - filters[i].rate_hz) <= RATE_TOLERANCE * filters[i].rate_hz)
+            return &filters[i];
+    }
+    return NULL;
+}
+
+pm_status pm_dither_new(const pm_dither_config *config, pm_diag *diag, pm_ditherer **out)
+{
+    pm_status status = PM_OK;
+    pm_ditherer *d = NULL;
+    *out = NULL;
+    if (config->bits != 16 && config->bits != 24) {
+        pm_diag_add(diag, PM_SEV_ERROR, NULL, 0, NULL,
+                    "dither: %d-bit output was asked for; the quantiser writes 16 or 24 bits",
+                    config->bits);
+        status = PM_ERR_USAGE;
+    }
+    if (config->channels < 1) {
+        pm_diag_add(diag, PM_SEV_ERROR, NULL, 0, NULL,
+                    "dither: %d channels were asked for; at least 1 is needed", config->channels);
+        status = PM_ERR_USAGE;
+    }
+    if (!(config->rate_hz > 0) || !isfinite(config->rate_hz)) {
+        pm_diag_add(diag, PM_SEV_ERROR, NULL, 0, NULL,
+                    "dither: the sample rate %g Hz is not a positive number", config->rate_hz);
+        status = PM_ERR_USAGE;
+    }
+    if (config->mode != PM_DITHER_MODE_NONE && config->mode != PM_DITHER_MODE_TPDF &&
+        config->mode != PM_DITHER_MODE_SHAPED) {
+        pm_diag_add(diag, PM_SEV_ERROR, NULL, 0, NULL,
+                    "dither: mode %d is unknown; none, tpdf or shaped", (int)config->mode);
+        status = PM_ERR_USAGE;
+    }
+    if (status != PM_OK)
+        goto fail;
+
+    status = PM_ERR_NOMEM;
+    d = pm_alloc_zeroed(1, sizeof *d);
+    if (!d)
+        goto fail;
+    d->channels = pm_alloc_zeroed((size_t)config->channels, sizeof *d->channels);
+    if (!d->channels)
+        goto fail;
+    d->config = *config;
+    d->mode = config->mode;
+    if (d->mode == PM_DITHER_MODE_SHAPED) {
+        d->filter = filter_for_rate(config->rate_hz);
+        if (!d->filter) {
+            /* No published filter for this rate: shaping with a filter designed for another one
+             * would put its dip in the wrong place (dsp-notes.md 3.6), so plain TPDF. */
+            d->mode = PM_DITHER_MODE_TPDF;
+            d->fell_back = 1;
+        }
+    }
+    d->scale = ldexp(1.0, config->bits - 1);
+    d->lo = -d->scale;
+    d->hi = d->scale - 1.0;
+    d->unit = (int32_t)1 << (32 - config->bits);
+    pm_dither_reset(d);
+    *out = d;
+    return PM_OK;
+
+fail:
+    if (status == PM_ERR_NOMEM)
+        pm_diag_add(diag, PM_SEV_ERROR, NULL, 0, NULL, "dither: out of memory");
+    pm_dither_free(d);
+    return status;
+}
+
+void pm_dither_free(pm_ditherer *dither)
+{
+    if (!dither)
+        return;
+    free(dither->channels);
+    free(dither);
+}
+
+void pm_dither_reset(pm_ditherer *dither)
+{
+    pm_rng rng;
+    pm_rng_init(&rng, dither->config.seed);
+    for (int c = 0; c < dither->config.channels; c++) {
+        channel_state *st = &dither->channels[c];
+        /* Channel c's stream starts 2^128 * c draws into the seed's: independent, never shared. */
+        st->rng = rng;
+        pm_rng_jump(&rng);
+        for (int k = 0; k < 2 * MAX_TAPS; k++)
+            st->hist[k] = 0.0;
+        st->pos = 0;
+        st->clipped = 0;
+        st->saturated = 0;
+    }
+}
+
+/*
+ * Clip before rounding (STYLE.md): a value outside the codes is not representable, so it becomes
+ * the end code as it stands, without dither; NaN becomes 0. Returns 1 when it did either.
+ */
+static inline int clip_to_codes(double s, double lo, double hi, double *code)
+{
+    if (s >= lo && s <= hi)
+        return 0;
+    *code = s > hi ? hi : s < lo ? lo : 0.0;
+    return 1;
+}
+
+/* Round to nearest, halves up: floor is exact, and unlike rint it ignores the rounding mode. */
+static void quantise_round(const pm_ditherer *d, channel_state *st, const double *restrict x,
+                           size_t frames, int32_t *restrict out, size_t stride)
+{
+    const double scale = d->scale, lo = d->lo, hi = d->hi;
+    const int32_t unit = d->unit;
+    uint64_t clipped = st->clipped;
+    for (size_t i = 0; i < frames; i++) {
+        double s = x[i] * scale, code;
+        if (clip_to_codes(s, lo, hi, &code))
+            clipped++;
+        else
+            code = floor(s + 0.5);
+        out[i * stride] = (int32_t)code * unit;
+    }
+    st->clipped = clipped;
+}
+
+static void quantise_tpdf(const pm_ditherer *d, channel_state *st, const double *restrict x,
+                          size_t frames, int32_t *restrict out, size_t stride)
+{
+    const double scale = d->scale, lo = d->lo, hi = d->hi;
+    const int32_t unit = d->unit;
+    pm_rng rng = st->rng;
+    uint64_t clipped = st->clipped, saturated = st->saturated;
+    for (size_t i = 0; i < frames; i++) {
+        double s = x[i] * scale, code;
+        /* Drawn for every sample, clipped or not, so that sample n always gets draw n. */
+        double dither = pm_rng_triangular(&rng);
+        if (clip_to_codes(s, lo, hi, &code)) {
+            clipped++;
+        } else {
+            code = floor(s + dither + 0.5);
+            if (code > hi || code < lo) {
+                code = code > hi ? hi : lo;
+                saturated++;
+            }
+        }
+        out[i * stride] = (int32_t)code * unit;
+    }
+    st->rng = rng;
+    st->clipped = clipped;
+    st->saturated = saturated;
+}
+
+static void quantise_shaped(const pm_ditherer *d, channel_state *st, const double *restrict x,
+                            size_t frames, int32_t *restrict out, size_t stride)
+{
+    const double scale = d->scale, lo = d->lo, hi = d->hi;
+    const double *restrict h = d->filter->h;
+    const int taps = d->filter->taps;
+    const int32_t unit = d->unit;
+    pm_rng rng = st->rng;
+    double *restrict hist = st->hist;
+    int pos = st->pos;
+    uint64_t clipped = st->clipped, saturated = st->saturated;
+    for (size_t i = 0; i < frames; i++) {
+        double s = x[i] * scale, code, e;
+        double dither = pm_rng_triangular(&rng);
+        if (clip_to_codes(s, lo, hi, &code)) {
+            /* The clip's error is not the quantiser's: feeding it back would make the loop
+             * ring for many samples after one over. */
+            clipped++;
+            e = 0.0;
+        } else {
+            /* Oldest first: only the last product waits for the previous sample's error, so
+             * the rest of the sum overlaps with it. A fixed order keeps the result exact. */
+            double feedback = 0.0;
+            for (int k = taps - 1; k >= 0; k--)
+                feedback += h[k] * hist[pos + k];
+            double v = s - feedback;
+            code = floor(v + dither + 0.5);
+            /* The error before holding at the end code: always within 1.5 LSB, so the loop
+             * stays bounded even when the output saturates. */
+            e = code - v;
+            if (code > hi || code < lo) {
+                code = code > hi ? hi : lo;
+                saturated++;
+            }
+        }
+        pos = pos ? pos - 1 : MAX_TAPS - 1;
+        hist[pos] = e;
+        hist[pos + MAX_TAPS] = e;
+        out[i * stride] = (int32_t)code * unit;
+    }
+    st->pos = pos;
+    st->rng = rng;
+    st->clipped = clipped;
+    st->saturated = saturated;
+}
+
+void pm_dither_process(pm_ditherer *dither, const double *const *in, size_t frames,
+                       int32_t *out)
+{
+    size_t stride = (size_t)dither->config.channels;
+    for (int c = 0; c < dither->config.channels; c++) {
+        channel_state *st = &dither->channels[c];
+        switch (dither->mode) {
+        case PM_DITHER_MODE_NONE:
+            quantise_round(dither, st, in[c], frames, out + c, stride);
+            break;
+        case PM_DITHER_MODE_TPDF:
+            quantise_tpdf(dither, st, in[c], frames, out + c, stride);
+            break;
+        case PM_DITHER_MODE_SHAPED:
+            quantise_shaped(dither, st, in[c], frames, out + c, stride);
+            break;
+        }
+    }
+}
+
+pm_dither_mode pm_dither_mode_used(const pm_ditherer *dither)
+{
+    return dither->mode;
+}
+
+int pm_dither_fell_back(const pm_ditherer *dither)
+{
+    return dither->fell_back;
+}
+
+const char *pm_dither_filter_name(const pm_ditherer *dither)
+{
+    return dither->filter ? dither->filter->name : NULL;
+}
+
+uint64_t pm_dither_clipped_samples(const pm_ditherer *dither, int channel)
+{
+    return dither->channels[channel].clipped;
+}
+
+uint64_t pm_dither_saturated_samples(const pm_ditherer *dither, int channel)
+{
+    return dither->channels[channel].saturated;
+}
