@@ -227,10 +227,11 @@ int pm_vinyl_side_limits(int size_in, int speed_rpm, double *recommended_sec, do
     return -1;
 }
 
-/* Whether a side may end after item i: not inside a crossfaded pair. */
+/* Whether a side may end after item i: not inside a crossfaded or pregap-audio pair. */
 static int can_break_after(const struct pm_plan *plan, size_t i)
 {
-    return i + 1 >= plan->item_count || !plan->items[i + 1].track->has_crossfade;
+    const pm_track *next = i + 1 < plan->item_count ? plan->items[i + 1].track : NULL;
+    return !next || (!next->has_crossfade && !next->has_pregap_audio);
 }
 
 static int64_t span_of(const struct pm_plan *plan, size_t first, size_t last)

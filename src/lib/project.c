@@ -97,6 +97,21 @@ static pm_status read_cdtext(pm_xml_reader *r, const xmlNode *node, pm_cdtext_bl
 
 /* ---- chains -------------------------------------------------------------------------------- */
 
+/* A release time (limiter, compressor): at least 1 ms, quoted as written when refused. */
+static void read_release(pm_xml_reader *r, const xmlNode *node, double *out)
+{
+    pm_time t;
+    if (pm_xml_time(r, node, "release", 5.0, &t) != 1)
+        return;
+    if (t.seconds < 0.001) {
+        char *text = pm_xml_attr(node, "release");
+        pm_xml_error(r, node, "<%s> release=\"%s\" is too short: at least 1ms",
+                     pm_xml_name(node), text ? text : "");
+        free(text);
+    } else
+        *out = t.seconds;
+}
+
 static void read_proc(pm_xml_reader *r, const xmlNode *node, pm_proc *p)
 {
     static const char *const kinds[] = {"gain", "highpass", "lowpass", "eq", "compressor",
@@ -157,11 +172,7 @@ static void read_proc(pm_xml_reader *r, const xmlNode *node, pm_proc *p)
             pm_xml_error(r, node, "<compressor> needs ratio, at least 1 (1.5 means 1.5:1)");
         if (pm_xml_time(r, node, "attack", 1.0, &t) == 1)
             p->attack_sec = t.seconds;
-        if (pm_xml_time(r, node, "release", 5.0, &t) == 1) {
-            if (t.seconds < 0.001)
-                pm_xml_error(r, node, "<compressor> release is too short: at least 1ms");
-            p->release_sec = t.seconds;
-        }
+        read_release(r, node, &p->release_sec);
         pm_xml_number(r, node, "knee", "dB", 0, 24, &p->knee_db);
         char *makeup = pm_xml_attr(node, "makeup");
         if (makeup && strcmp(makeup, "auto") == 0)
@@ -400,8 +411,10 @@ static pm_status read_track(pm_xml_reader *r, const xmlNode *node, pm_track *t, 
             pm_index_mark *m = &t->indexes[t->index_count++];
             memset(m, 0, sizeof *m);
             m->line = (int)xmlGetLineNo(c);
-            if (pm_xml_time(r, c, "at", MAX_TIME_SEC, &m->at) == 0)
+            int got = pm_xml_time(r, c, "at", MAX_TIME_SEC, &m->at);
+            if (got == 0)
                 pm_xml_error(r, c, "<index> needs at, a time from the track's first sample");
+            m->valid = got == 1;
         } else if (pm_xml_is(c, "master")) {
             if (read_chain(r, c, &t->chain) != PM_OK)
                 return PM_ERR_NOMEM;
@@ -458,18 +471,6 @@ static void read_loudness(pm_xml_reader *r, const xmlNode *node, int *has, doubl
 {
     if (pm_xml_number(r, node, "loudness", "LUFS", -40, -5, out) == 1)
         *has = 1;
-}
-
-static void read_release(pm_xml_reader *r, const xmlNode *node, double *out)
-{
-    pm_time t;
-    if (pm_xml_time(r, node, "release", 5.0, &t) != 1)
-        return;
-    if (t.seconds < 0.001)
-        pm_xml_error(r, node, "<%s> release=\"%gs\" is too short: at least 1ms",
-                     pm_xml_name(node), t.seconds);
-    else
-        *out = t.seconds;
 }
 
 static void read_cd(pm_xml_reader *r, pm_project *p, const xmlNode *node)
@@ -596,22 +597,25 @@ static unsigned read_formats(pm_xml_reader *r, const xmlNode *node)
     if (!text)
         return PM_FORMAT_FLAC;
     unsigned formats = 0;
+    int unknown = 0;
     char *save = NULL;
     for (char *word = strtok_r(text, " ,\t\n", &save); word; word = strtok_r(NULL, " ,\t\n", &save)) {
         int found = -1;
         for (int i = 0; names[i]; i++)
             if (strcmp(word, names[i]) == 0)
                 found = i;
-        if (found < 0)
+        if (found < 0) {
             pm_xml_error(r, node, "<streaming> formats: '%s' is not a format premaster writes; "
                          "use any of wav flac mp3 opus ogg", word);
+            unknown = 1;
+        }
         else if (formats & (1u << found))
             pm_xml_error(r, node, "<streaming> formats lists '%s' twice", word);
         else
             formats |= 1u << found;
     }
     free(text);
-    if (!formats && !r->errors)
+    if (!formats && !unknown)
         pm_xml_error(r, node, "<streaming> formats is empty; use any of wav flac mp3 opus ogg");
     return formats;
 }
@@ -673,7 +677,10 @@ static pm_status read_streaming(pm_xml_reader *r, pm_project *p, const xmlNode *
     pm_xml_bool(r, node, "codec-check", &s->codec_check);
     s->release_sec = 0.050;
     read_release(r, node, &s->release_sec);
-    if (s->normalize != PM_NORMALIZE_NONE && !s->has_loudness && s->preset &&
+    /* Only when normalize was asked for: the default on a preset without a target is no
+     * request at all. */
+    if (xmlHasProp(node, BAD_CAST "normalize") && s->normalize != PM_NORMALIZE_NONE &&
+        !s->has_loudness && s->preset &&
         pm_preset_find(s->preset, NULL) == 0)
         pm_xml_warning(r, node, "<streaming> preset \"%s\" has no loudness target, so "
                        "normalize has nothing to do; give loudness to normalise", s->preset);
@@ -730,6 +737,10 @@ static void on_xml_error(void *data, xmlErrorPtr error)
     size_t n = strlen(message);
     while (n && (message[n - 1] == '\n' || message[n - 1] == ' '))
         message[--n] = '\0';
+    /* One diagnostic, one line: libxml2 continues some messages on a second line. */
+    for (char *c = message; *c; c++)
+        if (*c == '\n')
+            *c = ';';
     pm_severity severity = error->level == XML_ERR_WARNING ? PM_SEV_WARNING : PM_SEV_ERROR;
     const char *what = e->suppress_where_reported ? "does not follow the project schema" :
                                                     "is not well-formed XML";
@@ -743,9 +754,7 @@ static void on_xml_error(void *data, xmlErrorPtr error)
     }
 }
 
-/* Validate against the compiled-in RELAX NG schema (doc/premaster.rng). The reader above has
- * already said, with better words, most of what the schema finds; the schema is the safety net
- * that keeps the two in step. */
+/* Validate against the compiled-in RELAX NG schema (doc/premaster.rng). */
 static void validate_schema(pm_xml_reader *r, xmlDoc *doc)
 {
     xml_errors errors = {r, 1, 0};
@@ -806,8 +815,9 @@ static pm_status read_root(pm_xml_reader *r, pm_project *p, const xmlNode *root)
     char *seed = pm_xml_attr(root, "seed");
     if (seed) {
         char *end = NULL;
+        errno = 0;
         unsigned long long value = strtoull(seed, &end, 10);
-        if (!*seed || *end || seed[0] == '-' || strlen(seed) > 20)
+        if (!*seed || *end || seed[0] < '0' || seed[0] > '9' || errno == ERANGE)
             pm_xml_error(r, root, "<premaster> seed=\"%s\" is not a whole number (0 to "
                          "18446744073709551615)", seed);
         else {
@@ -909,7 +919,10 @@ pm_status pm_project_parse(const char *path, pm_diag *diag, pm_project **out)
     status = read_root(&reader, p, root);
     if (status != PM_OK)
         goto fail;
-    validate_schema(&reader, doc);
+    /* The reader's own messages say more than the schema's; the schema speaks only when the
+     * reader found nothing, as the safety net that keeps the two in step. */
+    if (reader.errors == 0)
+        validate_schema(&reader, doc);
 
     for (size_t i = 0; i < pm_project_item_count(p); i++) {
         pm_track *t = (pm_track *)pm_project_item(p, i);

@@ -73,6 +73,7 @@ typedef enum pm_fade_curve { PM_FADE_SCURVE, PM_FADE_LINEAR, PM_FADE_LOG, PM_FAD
 typedef struct pm_index_mark {
     pm_time at;
     int line;
+    int valid; /* at was given and read; a mark without it has been reported */
 } pm_index_mark;
 
 /* What libsndfile told about a source; ok is 0 when the file could not be opened. */

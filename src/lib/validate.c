@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "alloc.h"
+#include "audiofile.h"
 #include "cdtext.h"
 #include "cdtime.h"
 #include "plan.h"
@@ -60,19 +61,6 @@ static void fmt_time(double seconds, char *buf, int n)
 
 /* ---- sources ------------------------------------------------------------------------------- */
 
-static void describe_format(const SF_INFO *info, char *out, size_t n)
-{
-    SF_FORMAT_INFO major = {.format = info->format & SF_FORMAT_TYPEMASK};
-    SF_FORMAT_INFO minor = {.format = info->format & SF_FORMAT_SUBMASK};
-    sf_command(NULL, SFC_GET_FORMAT_INFO, &major, sizeof major);
-    sf_command(NULL, SFC_GET_FORMAT_INFO, &minor, sizeof minor);
-    snprintf(out, n, "%s, %s", major.extension ? major.extension : "?",
-             minor.name ? minor.name : "?");
-    for (char *c = out; *c && c < out + 4; c++)
-        if (*c >= 'a' && *c <= 'z')
-            *c = (char)(*c - 'a' + 'A');
-}
-
 static void check_source(const pm_project *p, pm_track *t, pm_diag *diag)
 {
     char name[32];
@@ -98,7 +86,7 @@ static void check_source(const pm_project *p, pm_track *t, pm_diag *diag)
         return;
     }
     sf_close(f);
-    describe_format(&info, t->source.format, sizeof t->source.format);
+    pm_audiofile_describe(&info, t->source.format, sizeof t->source.format);
     t->source.rate = info.samplerate;
     t->source.channels = info.channels;
     t->source.frames = info.frames;
@@ -157,6 +145,8 @@ static void check_times(const pm_project *p, const pm_track *t, pm_diag *diag)
     double previous_at = 0;
     for (size_t k = 0; k < t->index_count; k++) {
         const pm_index_mark *m = &t->indexes[k];
+        if (!m->valid)
+            continue;
         fmt_time(m->at.seconds, a, sizeof a);
         if (m->at.seconds <= 0)
             ERROR(m->line, "%s: index %zu at=%s is at the track's start, where index 1 is; "
@@ -418,47 +408,96 @@ static void check_cdtext(const pm_project *p, pm_diag *diag)
 
 /* ---- targets ------------------------------------------------------------------------------- */
 
+/* "3", "3 and 5", "3-5, 7": the tracks flagged in missing[1..count]. */
+static void track_set_text(const unsigned char *missing, int count, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int n = 1; n <= count && used < size; n++) {
+        if (!missing[n])
+            continue;
+        int last = n;
+        while (last < count && missing[last + 1])
+            last++;
+        int w = last > n ? snprintf(out + used, size - used, "%s%d-%d", used ? ", " : "", n, last)
+                         : snprintf(out + used, size - used, "%s%d", used ? ", " : "", n);
+        used += w > 0 ? (size_t)w : 0;
+        n = last;
+    }
+}
+
 /* Sides as written: every track once, in order, and no crossfaded pair split. */
 static void check_sides(const pm_project *p, pm_diag *diag)
 {
     const pm_vinyl_target *v = &p->vinyl;
     if (!v->line || !v->side_count)
         return;
-    int next = 1;
+    int count = (int)p->track_count;
+    unsigned char *seen = pm_alloc_zeroed((size_t)count + 1, 1);
+    char *side_of = pm_alloc_zeroed((size_t)count + 1, 1);
+    if (!seen || !side_of) {
+        free(seen);
+        free(side_of);
+        return;
+    }
+    int complete = 1; /* every side's list could be read: only then judge coverage */
+    int previous = 0; /* the last track listed, in side order */
     for (size_t s = 0; s < v->side_count; s++) {
         const pm_side *side = &v->sides[s];
         char letter = (char)('A' + s);
         if (!side->track_count)
-            continue;
+            complete = 0;
         for (int k = 0; k < side->track_count; k++) {
             int n = side->tracks[k];
-            if (n > (int)p->track_count) {
-                ERROR(side->line, "side %c lists track %d, but the project has %zu tracks",
-                      letter, n, p->track_count);
-                return;
+            if (n < 1 || n > count) {
+                ERROR(side->line, "side %c lists track %d, but the project has %d track%s",
+                      letter, n, count, count == 1 ? "" : "s");
+                complete = 0;
+                continue;
             }
-            if (n < next) {
-                ERROR(side->line, "side %c lists track %d again; each track goes on one side "
-                      "only", letter, n);
-                return;
+            if (seen[n]) {
+                if (side_of[n] == letter)
+                    ERROR(side->line, "side %c lists track %d twice; each track goes on one "
+                          "side, once", letter, n);
+                else
+                    ERROR(side->line, "side %c lists track %d again, after side %c; each track "
+                          "goes on one side, once", letter, n, side_of[n]);
+                continue;
             }
-            if (n > next) {
-                ERROR(side->line, "side %c starts or continues at track %d, but track %d is on "
-                      "no side; sides list every track once, in play order", letter, n, next);
-                return;
-            }
-            next = n + 1;
+            if (n < previous)
+                ERROR(side->line, "side %c lists track %d after track %d: out of order; sides "
+                      "hold the tracks in play order, A from track 1 on", letter, n, previous);
+            seen[n] = 1;
+            side_of[n] = letter;
+            previous = n;
         }
         /* The first track of a side after the first must not be crossfaded into. */
-        int first = side->tracks[0];
-        if (s > 0 && first >= 1 && first <= (int)p->track_count &&
-            p->tracks[first - 1].has_crossfade)
+        int first = side->track_count ? side->tracks[0] : 0;
+        if (s > 0 && first >= 1 && first <= count && p->tracks[first - 1].has_crossfade)
             ERROR(side->line, "side %c starts with track %d, which is crossfaded with track %d; "
                   "a crossfaded pair stays on one side", letter, first, first - 1);
     }
-    if (next <= (int)p->track_count)
-        ERROR(v->sides[v->side_count - 1].line, "tracks %d to %zu are on no side; add them to "
-              "the last side or to a new <side>", next, p->track_count);
+    if (complete) {
+        unsigned char *missing = seen; /* reuse: flag the tracks not seen */
+        int any = 0;
+        for (int n = 1; n <= count; n++) {
+            missing[n] = !seen[n];
+            any |= missing[n];
+        }
+        if (any) {
+            char list[200];
+            int several = 0;
+            for (int n = 1, found = 0; n <= count; n++)
+                if (missing[n] && found++)
+                    several = 1;
+            track_set_text(missing, count, list, sizeof list);
+            ERROR(v->sides[v->side_count - 1].line, "track%s %s %s on no side; every track goes "
+                  "on one side: add %s to a <side>", several ? "s" : "", list,
+                  several ? "are" : "is", several ? "them" : "it");
+        }
+    }
+    free(seen);
+    free(side_of);
     if (p->htoa)
         NOTE(v->line, "the hidden track is a CD feature and is not cut to vinyl");
 }
@@ -523,13 +562,26 @@ void pm_project_validate(pm_project *p, pm_diag *diag)
 
 /* ---- rules on the plan --------------------------------------------------------------------- */
 
+/*
+ * The plan's rules follow from what the file says: where a line already has an error, a rule on
+ * the plan that fails there is that error seen again (an index that does not increase also
+ * lands on the same CD frame), so it is not said twice.
+ */
+#undef ERROR
+#define ERROR(line, ...)                                                                          \
+    do {                                                                                          \
+        if (!pm_diag_has_error_at(diag, p->path, (line)))                                         \
+            report(diag, p, PM_SEV_ERROR, line, __VA_ARGS__);                                     \
+    } while (0)
+
 static void check_red_book(const pm_project *p, const pm_plan *plan, pm_diag *diag)
 {
     char a[16], b[16];
     for (size_t i = plan->first_track; i < plan->item_count; i++) {
         const pm_plan_item *it = &plan->items[i];
         const pm_track *t = it->track;
-        if (it->cd_length_cdf < PM_CD_TRACK_MIN_CDF) {
+        /* Not positive: a pause or crossfade longer than the track, reported as such. */
+        if (it->cd_length_cdf > 0 && it->cd_length_cdf < PM_CD_TRACK_MIN_CDF) {
             pm_cdf_format(it->cd_length_cdf, a, sizeof a);
             ERROR(t->line, "track %d is %s long on the CD, measured from its index 1 to the next "
                   "track's first mark as cdrdao does; Red Book tracks last at least 4 s "
@@ -545,7 +597,7 @@ static void check_red_book(const pm_project *p, const pm_plan *plan, pm_diag *di
             }
         }
         if (it->preroll_limited)
-            NOTE(t->line, "track %d: the preroll was shortened to %lld frames to keep the %s",
+            WARNING(t->line, "track %d: the preroll was shortened to %lld frames to keep the %s",
                  it->number, (long long)(pm_cdf_floor(it->start, plan->rate) - it->index1.cdf),
                  i == plan->first_track ? "2 s pause before track 1"
                                         : "previous track at least 4 s long");
