@@ -3,16 +3,11 @@
 # The command line: the demo project (written, checked, deterministic, never overwritten without
 # --force), help and version, the exit codes of DESIGN.md, and commands not in this version.
 set -u
-: "${PREMASTER:?}"
+: "${PREMASTER:?}" "${TESTS_SRCDIR:?}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pm-cli.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-    n=$((n + 1))
-    echo "not ok $n - $1"
-    [ -f "$work/err" ] && sed 's/^/#   /' "$work/err"
-}
+. "$TESTS_SRCDIR/tap-lib.sh"
+TAP_ERR="$work/err"
 # expect STATUS NAME COMMAND...: the command exits with STATUS.
 expect() {
     want=$1 name=$2
@@ -77,4 +72,4 @@ else
 fi
 expect 1 "check of a missing file exits 1" "$PREMASTER" check "$work/none.xml"
 has "$work/err" "none.xml" "the error names the missing file"
-echo "1..$n"
+tap_done

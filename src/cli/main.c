@@ -18,10 +18,11 @@ typedef struct options {
     int verbose; /* -v: notes too */
     int json;
     int force;
+    int album;
     int help;
     const char *output;
     const char *jobs;
-    const char *args[8];
+    const char *args[256];
     int arg_count;
 } options;
 
@@ -29,7 +30,8 @@ typedef struct command {
     const char *name;
     const char *synopsis;
     const char *help;
-    int (*run)(const char *name, const options *opts);
+    /* diag: where the command's diagnostics go; main prints nothing of it itself */
+    int (*run)(const char *name, const options *opts, pm_diag *diag);
     int available; /* 0: a later version fills it; it says so and exits 2 */
 } command;
 
@@ -89,16 +91,11 @@ static void print_counts(const char *what, const pm_diag *diag, const options *o
             warnings, warnings == 1 ? "" : "s");
 }
 
-static int run_check(const char *name, const options *opts)
+static int run_check(const char *name, const options *opts, pm_diag *diag)
 {
     if (opts->arg_count != 1)
         return usage_error(name, "needs exactly one project file");
     const char *path = opts->args[0];
-    pm_diag *diag = pm_diag_new();
-    if (!diag) {
-        fprintf(stderr, "%s: out of memory\n", program);
-        return EXIT_MACHINE;
-    }
     pm_project *project = NULL;
     pm_status status = pm_project_load(path, diag, &project);
     int code = exit_for(status);
@@ -126,19 +123,13 @@ static int run_check(const char *name, const options *opts)
         print_counts(path, diag, opts);
     }
     pm_project_free(project);
-    pm_diag_free(diag);
     return code;
 }
 
-static int run_demo(const char *name, const options *opts)
+static int run_demo(const char *name, const options *opts, pm_diag *diag)
 {
     if (opts->arg_count != 1)
         return usage_error(name, "needs exactly one folder");
-    pm_diag *diag = pm_diag_new();
-    if (!diag) {
-        fprintf(stderr, "%s: out of memory\n", program);
-        return EXIT_MACHINE;
-    }
     char *project_path = NULL;
     pm_status status = pm_demo_write(opts->args[0], opts->force, diag, &project_path);
     print_diag(diag, opts);
@@ -146,16 +137,37 @@ static int run_demo(const char *name, const options *opts)
         printf("wrote the demo project %s and its audio\nnext: %s check %s\n", project_path,
                program, project_path);
     free(project_path);
-    pm_diag_free(diag);
     return exit_for(status);
 }
 
-static int run_unavailable(const char *name, const options *opts)
+static int run_analyze(const char *name, const options *opts, pm_diag *diag)
+{
+    if (opts->arg_count < 1)
+        return usage_error(name, "needs at least one audio file");
+    pm_analysis *analysis = NULL;
+    pm_status status = pm_analyze_files(opts->args, (size_t)opts->arg_count, opts->album, diag,
+                                        &analysis);
+    print_diag(diag, opts);
+    if (analysis) {
+        char *text = opts->json ? pm_analysis_to_json(analysis) : pm_analysis_to_text(analysis);
+        if (!text)
+            status = PM_ERR_NOMEM;
+        else
+            fputs(text, stdout);
+        free(text);
+    }
+    pm_analysis_free(analysis);
+    return exit_for(status);
+}
+
+static int run_unavailable(const char *name, const options *opts, pm_diag *diag)
 {
     (void)opts;
+    (void)diag;
     fprintf(stderr, "%s %s: not available in premaster %s yet; this version validates and plans "
-            "projects ('%s check FILE') and writes the demo ('%s demo DIR')\n",
-            program, name, pm_version(), program, program);
+            "projects ('%s check FILE'), measures audio files ('%s analyze FILE...') and writes "
+            "the demo ('%s demo DIR')\n",
+            program, name, pm_version(), program, program, program);
     return EXIT_USAGE;
 }
 
@@ -175,9 +187,14 @@ static const command commands[] = {
     {"verify", "verify OUT [--json]",
      "Re-prove a delivery folder written by render, against its copied project and plan.\n",
      run_unavailable, 0},
-    {"analyze", "analyze [--json] FILE...",
-     "Measure loudness, true peak, loudness range, PLR, correlation and DC of audio files.\n",
-     run_unavailable, 0},
+    {"analyze", "analyze [--album] [--json] FILE...",
+     "Measure audio files, one row a file: integrated loudness, loudness range, max momentary\n"
+     "and short-term loudness (read every 10 ms), sample peak, true peak (premaster's 8x meter\n"
+     "and libebur128's), PLR, DC offset, stereo correlation (whole band, and its minimum below\n"
+     "300 Hz over 400 ms windows), clipped samples, duration, rate and format.\n"
+     "  --album    also the files taken together, as one album\n"
+     "  --json     print the figures as JSON\n",
+     run_analyze, 1},
     {"ddp", "ddp info|verify|extract [--json] DIR",
      "Read a DDP 2.00 image: print its PQ list and CD-TEXT, verify it, or extract its tracks.\n",
      run_unavailable, 0},
@@ -221,6 +238,8 @@ static int parse_options(const command *cmd, int argc, char **argv, options *opt
                 opts->verbose = 1;
             else if (strcmp(a, "--json") == 0)
                 opts->json = 1;
+            else if (strcmp(a, "--album") == 0 && strcmp(cmd->name, "analyze") == 0)
+                opts->album = 1;
             else if (strcmp(a, "--force") == 0 && strcmp(cmd->name, "demo") == 0)
                 opts->force = 1;
             else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) &&
@@ -274,5 +293,12 @@ int main(int argc, char **argv)
                cmd->available ? "" : "Not available in this version yet: it exits with status 2.\n");
         return EXIT_GOOD;
     }
-    return cmd->run(cmd->name, &opts);
+    pm_diag *diag = pm_diag_new();
+    if (!diag) {
+        fprintf(stderr, "%s: out of memory\n", program);
+        return EXIT_MACHINE;
+    }
+    code = cmd->run(cmd->name, &opts, diag);
+    pm_diag_free(diag);
+    return code;
 }

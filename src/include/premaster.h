@@ -145,6 +145,30 @@ char *pm_diag_to_json(const pm_diag *diag);
 pm_status pm_demo_write(const char *dir, int force, pm_diag *diag,
                         char **project_path) PM_WARN_UNUSED;
 
+/* ---------------------------------------------------------------------------------------------
+ * Analysis (`premaster analyze`): per file, integrated loudness, loudness range, max momentary
+ * and short-term loudness (read every 10 ms), sample peak, true peak (our 8x meter and
+ * libebur128's), PLR, DC offset, stereo correlation (whole band, and its minimum below 300 Hz
+ * over 400 ms windows), clipped samples, duration, rate and format; with album set, the same
+ * for the files taken together.
+ */
+typedef struct pm_analysis pm_analysis;
+
+/*
+ * Analyse count files. A file that cannot be read is an error in diag naming it, and the others
+ * are still analysed. Returns PM_OK when every file was analysed, PM_ERR_INVALID when some could
+ * not be (then *out holds the others, or is NULL when none could), PM_ERR_NOMEM. The caller frees
+ * *out with pm_analysis_free().
+ */
+pm_status pm_analyze_files(const char *const *paths, size_t count, int album, pm_diag *diag,
+                           pm_analysis **out) PM_WARN_UNUSED;
+void pm_analysis_free(pm_analysis *analysis);
+
+/* The figures as a table (one row a file, then the album) or as JSON; the caller frees the
+ * string with free(); NULL when out of memory. */
+char *pm_analysis_to_text(const pm_analysis *analysis);
+char *pm_analysis_to_json(const pm_analysis *analysis);
+
 #ifdef __cplusplus
 }
 #endif

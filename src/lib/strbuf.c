@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "strbuf.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,4 +111,12 @@ char *pm_strbuf_take(pm_strbuf *buf)
     char *out = buf->data;
     pm_strbuf_init(buf);
     return out;
+}
+
+void pm_strbuf_json_number(pm_strbuf *buf, double value, int decimals)
+{
+    if (isfinite(value))
+        pm_strbuf_printf(buf, "%.*f", decimals, value);
+    else
+        pm_strbuf_append(buf, "null");
 }

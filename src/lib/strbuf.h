@@ -26,6 +26,8 @@ void pm_strbuf_printf(pm_strbuf *buf, const char *fmt, ...) PM_PRINTF(2, 3);
 void pm_strbuf_vprintf(pm_strbuf *buf, const char *fmt, va_list args) PM_PRINTF(2, 0);
 /* text as a JSON string literal, quotes included; NULL gives null. */
 void pm_strbuf_json_string(pm_strbuf *buf, const char *text);
+/* value with `decimals` digits after the point; a value that is not finite gives null. */
+void pm_strbuf_json_number(pm_strbuf *buf, double value, int decimals);
 /* The string, now owned by the caller (free()), or NULL if any append failed. Resets buf. */
 char *pm_strbuf_take(pm_strbuf *buf);
 

@@ -158,7 +158,9 @@ static inline void interpolate(const double *restrict coef, int factor, const do
     }
 }
 
-static void interpolate_any(const pm_truepeak *meter, const double *x, size_t first, size_t count,
+/* Built for AVX2 and for the baseline; the loader picks one. Both round alike (no fused
+ * multiply-add: -ffp-contract=off), so the result does not depend on the machine. */
+__attribute__((target_clones("avx2", "default"))) static void interpolate_any(const pm_truepeak *meter, const double *x, size_t first, size_t count,
                             double *peak, size_t *peak_at, uint64_t *over)
 {
     const double *coef = meter->coef;
