@@ -151,14 +151,14 @@ static void read_proc(pm_xml_reader *r, const xmlNode *node, pm_proc *p)
                           &type) == 0)
             pm_xml_error(r, node, "<eq> needs a type: peak, lowshelf, highshelf or notch");
         else
-            p->eq_type = (pm_eq_type)type;
+            p->eq_type = (pm_band_type)type;
         if (pm_xml_frequency(r, node, "freq", 10, 20000, &p->freq_hz) == 0)
             pm_xml_error(r, node, "<eq> needs freq, its centre or corner (10 Hz to 20 kHz)");
         int has_gain = pm_xml_number(r, node, "gain", "dB", -24, 24, &p->gain_db);
-        if (has_gain == 0 && p->eq_type != PM_EQ_NOTCH)
+        if (has_gain == 0 && p->eq_type != PM_BAND_NOTCH)
             pm_xml_error(r, node, "<eq type=\"%s\"> needs gain in dB (-24 to 24)",
-                         p->eq_type == PM_EQ_PEAK       ? "peak"
-                         : p->eq_type == PM_EQ_LOWSHELF ? "lowshelf"
+                         p->eq_type == PM_BAND_PEAK       ? "peak"
+                         : p->eq_type == PM_BAND_LOWSHELF ? "lowshelf"
                                                         : "highshelf");
         pm_xml_number(r, node, "q", NULL, 0.1, 20, &p->q);
         break;

@@ -30,7 +30,8 @@ typedef enum pm_proc_kind {
     PM_PROC_MONOBASS
 } pm_proc_kind;
 
-typedef enum pm_eq_type { PM_EQ_PEAK, PM_EQ_LOWSHELF, PM_EQ_HIGHSHELF, PM_EQ_NOTCH } pm_eq_type;
+/* <eq type>: named apart from dsp/eq.h's pm_eq_type, which the engine maps this to. */
+typedef enum pm_band_type { PM_BAND_PEAK, PM_BAND_LOWSHELF, PM_BAND_HIGHSHELF, PM_BAND_NOTCH } pm_band_type;
 typedef enum pm_phase { PM_PHASE_MINIMUM, PM_PHASE_LINEAR } pm_phase;
 
 typedef struct pm_proc {
@@ -39,7 +40,7 @@ typedef struct pm_proc {
     double gain_db;           /* gain, eq */
     double freq_hz;           /* highpass, lowpass, eq, deess; monobass: below */
     int order;                /* highpass, lowpass: 1-8, default 2 */
-    pm_eq_type eq_type;
+    pm_band_type eq_type;
     double q;                 /* eq; default 0.707 */
     double threshold_db;      /* compressor, deess */
     double ratio;             /* compressor */
