@@ -91,6 +91,11 @@ size_t pm_audiofile_read(pm_audiofile *file, double *const *planar, size_t frame
     return (size_t)got;
 }
 
+int pm_audiofile_seek(pm_audiofile *file, int64_t frame)
+{
+    return sf_seek(file->sf, (sf_count_t)frame, SEEK_SET) == (sf_count_t)frame;
+}
+
 int pm_audiofile_failed(const pm_audiofile *file)
 {
     return file->failed;

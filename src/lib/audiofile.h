@@ -32,6 +32,8 @@ const SF_INFO *pm_audiofile_info(const pm_audiofile *file);
  * error, which pm_audiofile_failed() then reports.
  */
 size_t pm_audiofile_read(pm_audiofile *file, double *const *planar, size_t frames);
+/* Continue reading at frame (0-based); 1 when done, 0 when the file cannot seek there. */
+int pm_audiofile_seek(pm_audiofile *file, int64_t frame);
 int pm_audiofile_failed(const pm_audiofile *file);
 
 /* "WAV, Signed 24 bit PCM": the container and the sample type, for messages and reports. */

@@ -353,6 +353,66 @@ pm_status pm_width_new(double width, pm_stage **out, pm_diag *diag)
 }
 
 /* ---------------------------------------------------------------------------------------------
+ * Gain: one factor on every channel.
+ */
+
+typedef struct gain_stage {
+    pm_stage base;
+    double factor;
+    int channels;
+} gain_stage;
+
+static pm_status gain_start(pm_stage *stage, const pm_stage_format *in, pm_stage_format *out,
+                            pm_diag *diag)
+{
+    ((gain_stage *)stage)->channels = in->channels;
+    return pm_stage_start_same_format(stage, in, out, diag);
+}
+
+static void gain_process(pm_stage *stage, const double *const *in, size_t in_frames, size_t *used,
+                         double *const *out, size_t out_capacity, size_t *produced)
+{
+    gain_stage *gs = (gain_stage *)stage;
+    size_t n = frames_to_do(in_frames, out_capacity);
+    for (int c = 0; c < gs->channels; c++) {
+        const double *x = in[c];
+        double *y = out[c], g = gs->factor;
+        for (size_t i = 0; i < n; i++)
+            y[i] = x[i] * g;
+    }
+    *used = *produced = n;
+}
+
+static const pm_stage_ops gain_ops = {
+    .name = "gain",
+    .start = gain_start,
+    .process = gain_process,
+    .drain = pm_stage_drain_nothing,
+    .latency = pm_stage_no_latency,
+    .reset = NULL /* stateless */,
+    .free = width_free,
+};
+
+pm_status pm_gain_new(double gain_db, pm_stage **out, pm_diag *diag)
+{
+    *out = NULL;
+    if (!(fabs(gain_db) <= PM_EQ_MAX_GAIN_DB)) {
+        pm_diag_add(diag, PM_SEV_ERROR, NULL, 0, NULL,
+                    "gain %g dB is out of range; use -%g to %g dB", gain_db, PM_EQ_MAX_GAIN_DB,
+                    PM_EQ_MAX_GAIN_DB);
+        return PM_ERR_INVALID;
+    }
+    gain_stage *gs = pm_alloc_zeroed(1, sizeof *gs);
+    if (!gs)
+        return PM_ERR_NOMEM;
+    gs->base.ops = &gain_ops;
+    gs->base.in_place = 1;
+    gs->factor = pow(10.0, gain_db / 20.0);
+    *out = &gs->base;
+    return PM_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
  * Mono bass: the side channel through an LR4 high-pass.
  */
 

@@ -69,6 +69,9 @@ pm_status pm_eq_new(const pm_eq_band *bands, size_t count, pm_stage **out,
 /* The width stage: PM_WIDTH_MIN <= width <= PM_WIDTH_MAX. */
 pm_status pm_width_new(double width, pm_stage **out, pm_diag *diag) PM_WARN_UNUSED;
 
+/* The gain stage: every channel times 10^(gain_db/20); |gain_db| <= PM_EQ_MAX_GAIN_DB. */
+pm_status pm_gain_new(double gain_db, pm_stage **out, pm_diag *diag) PM_WARN_UNUSED;
+
 /*
  * The minimum-phase mono-bass stage: the side channel through an LR4 high-pass at below_hz
  * (> 0; -6.02 dB there, 24 dB per octave under it). The mid channel is untouched.
