@@ -5,6 +5,7 @@
 
 #include "alloc.h"
 #include "chain.h"
+#include "dsp/dynamics.h"
 #include "dsp/eq.h"
 
 void pm_chain_stages_free(pm_stage **stages, size_t count)
@@ -91,12 +92,24 @@ static pm_status build_one(const pm_proc *procs, size_t count, size_t i, size_t 
         }
         status = pm_monobass_new(proc->freq_hz, out, diag);
         break;
-    case PM_PROC_COMPRESSOR:
+    case PM_PROC_COMPRESSOR: {
+        /* Peak detection: the project format has no choice of detector, and a mastering
+         * compressor's threshold is read against peaks. */
+        pm_compressor_params params = {
+            .threshold_db = proc->threshold_db, .ratio = proc->ratio,
+            .attack_sec = proc->attack_sec, .release_sec = proc->release_sec,
+            .knee_db = proc->knee_db, .makeup_db = proc->makeup_db,
+            .makeup_auto = proc->makeup_auto, .detection = PM_COMPRESSOR_PEAK};
+        status = pm_compressor_new(&params, out, diag);
+        break;
+    }
     case PM_PROC_DEESS:
+        status = pm_deess_new(proc->freq_hz, proc->threshold_db, proc->range_db, out, diag);
+        break;
     default:
-        pm_diag_add(diag, PM_SEV_ERROR, file, proc->line, NULL,
-                    "<%s> is not available in this version", proc_name(proc->kind));
-        return PM_ERR_UNSUPPORTED;
+        pm_diag_add(diag, PM_SEV_ERROR, file, proc->line, NULL, "<%s> is not known",
+                    proc_name(proc->kind));
+        return PM_ERR_INTERNAL;
     }
     if (status == PM_ERR_INVALID)
         pm_diag_add(diag, PM_SEV_ERROR, file, proc->line, NULL,
