@@ -66,9 +66,9 @@ expect 2 "an unknown option is a usage error" "$PREMASTER" check --frobnicate x.
 "$PREMASTER" render "$work/one/album.xml" -o "$work/out.d" > "$work/out" 2> "$work/err"
 if [ $? = 2 ] && grep -q "not available" "$work/err" && [ ! -s "$work/out" ] &&
     [ ! -e "$work/out.d" ]; then
-    ok "render says it is not available yet, exits 2 and writes nothing"
+    ok "render of deliverables this version lacks says so, exits 2 and writes nothing"
 else
-    not_ok "render says it is not available yet, exits 2 and writes nothing"
+    not_ok "render of deliverables this version lacks says so, exits 2 and writes nothing"
 fi
 expect 1 "check of a missing file exits 1" "$PREMASTER" check "$work/none.xml"
 has "$work/err" "none.xml" "the error names the missing file"

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "premaster.h"
 
@@ -160,6 +162,87 @@ static int run_analyze(const char *name, const options *opts, pm_diag *diag)
     return exit_for(status);
 }
 
+/* The progress bar: on a terminal only, redrawn in place on standard error. */
+typedef struct progress_bar {
+    int shown;
+    double started;
+    char stage[32];
+} progress_bar;
+
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void show_progress(void *context, const char *stage, double fraction)
+{
+    progress_bar *bar = context;
+    double now = seconds_now();
+    if (strcmp(bar->stage, stage) != 0) {
+        snprintf(bar->stage, sizeof bar->stage, "%s", stage);
+        bar->started = now;
+    }
+    double elapsed = now - bar->started;
+    double left = fraction > 0.01 ? elapsed * (1.0 - fraction) / fraction : 0.0;
+    char blocks[41];
+    int filled = (int)(fraction * 40.0);
+    for (int i = 0; i < 40; i++)
+        blocks[i] = i < filled ? '#' : '.';
+    blocks[40] = '\0';
+    fprintf(stderr, "\r%-10s [%s] %3.0f%%  %d:%02d elapsed, %d:%02d left ", stage, blocks,
+            fraction * 100.0, (int)elapsed / 60, (int)elapsed % 60, (int)left / 60,
+            (int)left % 60);
+    bar->shown = 1;
+}
+
+static int run_render(const char *name, const options *opts, pm_diag *diag)
+{
+    if (opts->arg_count != 1)
+        return usage_error(name, "needs exactly one project file");
+    if (!opts->output)
+        return usage_error(name, "needs -o OUT, the folder to render into");
+    if (opts->jobs) {
+        char *end;
+        long jobs = strtol(opts->jobs, &end, 10);
+        if (*end || jobs < 1 || jobs > 1024)
+            return usage_error(name, "-j takes a number of threads from 1 to 1024");
+    }
+    progress_bar bar = {0};
+    int tty = isatty(STDERR_FILENO) && !opts->quiet && !opts->json;
+    pm_status status = pm_render(opts->args[0], opts->output, tty ? show_progress : NULL, &bar,
+                                 diag);
+    if (bar.shown)
+        fputc('\n', stderr);
+    print_diag(diag, opts);
+    if (status == PM_OK && !opts->quiet && !opts->json)
+        printf("rendered %s into %s and verified it\n", opts->args[0], opts->output);
+    if (opts->json) {
+        char *diags = pm_diag_to_json(diag);
+        printf("{\"ok\": %s, \"diagnostics\": %s}\n", status == PM_OK ? "true" : "false",
+               diags ? diags : "[]");
+        free(diags);
+    }
+    return exit_for(status);
+}
+
+static int run_verify(const char *name, const options *opts, pm_diag *diag)
+{
+    if (opts->arg_count != 1)
+        return usage_error(name, "needs exactly one render folder");
+    pm_status status = pm_verify(opts->args[0], diag);
+    print_diag(diag, opts);
+    if (opts->json) {
+        char *diags = pm_diag_to_json(diag);
+        printf("{\"ok\": %s, \"diagnostics\": %s}\n", status == PM_OK ? "true" : "false",
+               diags ? diags : "[]");
+        free(diags);
+    } else if (status == PM_OK && !opts->quiet)
+        printf("%s: every file matches MANIFEST.sha256\n", opts->args[0]);
+    return exit_for(status);
+}
+
 static int run_unavailable(const char *name, const options *opts, pm_diag *diag)
 {
     (void)opts;
@@ -181,12 +264,20 @@ static const command commands[] = {
      "  -q         print errors only, and no plan\n"
      "  -v         print notes too (defaults used, marks moved, rates converted)\n",
      run_check, 1},
-    {"render", "render PROJECT.xml -o OUT [-j N] [--json]",
+    {"render", "render PROJECT.xml -o OUT [-j N] [--json] [-q|-v]",
      "Master the project, write every deliverable into OUT, read each back from disk and prove\n"
-     "it right.\n", run_unavailable, 0},
+     "it right. OUT may be new, empty or an earlier render, which is replaced whole; nothing\n"
+     "appears under its name until everything is written and verified. This version writes the\n"
+     "copied project, plan.json, report.json (the mastered stream's figures, per track and\n"
+     "album) and MANIFEST.sha256; a project asking for CD, vinyl or streaming deliverables is\n"
+     "refused with status 2 until those formats are in.\n"
+     "  -o OUT     the folder to render into\n"
+     "  -j N       threads (accepted; this version renders on one)\n",
+     run_render, 1},
     {"verify", "verify OUT [--json]",
-     "Re-prove a delivery folder written by render, against its copied project and plan.\n",
-     run_unavailable, 0},
+     "Re-prove a folder written by render: every file in MANIFEST.sha256 is there and matches,\n"
+     "and none was added.\n",
+     run_verify, 1},
     {"analyze", "analyze [--album] [--json] FILE...",
      "Measure audio files, one row a file: integrated loudness, loudness range, max momentary\n"
      "and short-term loudness (read every 10 ms), sample peak, true peak (premaster's 8x meter\n"

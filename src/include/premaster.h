@@ -169,6 +169,32 @@ void pm_analysis_free(pm_analysis *analysis);
 char *pm_analysis_to_text(const pm_analysis *analysis);
 char *pm_analysis_to_json(const pm_analysis *analysis);
 
+/* ---------------------------------------------------------------------------------------------
+ * Rendering (`premaster render`, `premaster verify`).
+ */
+
+/* Progress: what is being done ("mastering") and how far it is, 0 to 1. */
+typedef void (*pm_progress_fn)(void *context, const char *stage, double fraction);
+
+/*
+ * Render the project at project_path into out_dir: master it, write every deliverable and the
+ * copied project, plan.json, report.json and MANIFEST.sha256, read it all back and verify it.
+ * out_dir may be missing, empty or an earlier render (replaced whole); anything else is refused.
+ * Nothing appears under out_dir's name until all of it is written and verified.
+ * progress may be NULL. Returns PM_OK; PM_ERR_INVALID (the project has errors, or a deliverable
+ * failed its verification); PM_ERR_EXISTS (out_dir holds something else); PM_ERR_UNSUPPORTED
+ * (the project asks for a deliverable this version cannot write); PM_ERR_IO; PM_ERR_NOMEM. Every
+ * problem is in diag.
+ */
+pm_status pm_render(const char *project_path, const char *out_dir, pm_progress_fn progress,
+                    void *progress_context, pm_diag *diag) PM_WARN_UNUSED;
+
+/*
+ * Re-prove a render folder: every file listed in MANIFEST.sha256 is there and matches, and no
+ * file was added. PM_OK, or PM_ERR_INVALID with every fault in diag naming its file.
+ */
+pm_status pm_verify(const char *dir, pm_diag *diag) PM_WARN_UNUSED;
+
 #ifdef __cplusplus
 }
 #endif

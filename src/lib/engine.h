@@ -22,9 +22,6 @@
 /* The most frames the sink is given at once. */
 #define PM_ENGINE_BLOCK 4096
 
-/* Progress: the stage's name and how far it is (0..1). */
-typedef void (*pm_progress_fn)(void *context, const char *stage, double fraction);
-
 /*
  * Master project p, whose plan must exist, and give the stream to sink in order. progress may
  * be NULL. Returns PM_OK, the sink's status when it stopped the run, or the status of what

@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * `premaster render` and `premaster verify`: the output folder, the mastered stream's figures,
+ * the copied project, plan.json, report.json and MANIFEST.sha256 (DESIGN.md "The pipeline"
+ * steps 5-7). The deliverables of each format are added by the format stages.
+ *
+ * The folder: everything is written into OUT.partial-PID beside OUT, each file under a
+ * temporary name that is flushed and renamed; only when all of it is written and verified does
+ * the folder take OUT's name. An earlier render in OUT is replaced whole (moved aside, then
+ * removed), so no stale file survives; a folder holding anything else is refused. A render
+ * that fails or is interrupted leaves OUT as it was and, at worst, a .partial folder.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "dsp/truepeak.h"
+#include "engine.h"
+#include "fsutil.h"
+#include "plan.h"
+#include "project.h"
+#include "segmeter.h"
+#include "sha256.h"
+#include "strbuf.h"
+
+#define REPORT_GENERATOR "\"generator\": \"premaster"
+
+/* Whether dir is missing, empty, or an earlier render (it has our report); -1 for anything
+ * else. */
+static int folder_state(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return errno == ENOENT ? 0 : -1;
+    if (!S_ISDIR(st.st_mode))
+        return -1;
+    char **names = NULL;
+    size_t count = 0;
+    if (pm_list_files(dir, &names, &count) != PM_OK)
+        return -1;
+    int state = count == 0 ? 0 : -1;
+    if (count) {
+        char path[4096], *report = NULL;
+        size_t size;
+        (void)pm_path_join(path, sizeof path, dir, "report.json");
+        if (pm_read_file(path, &report, &size) == PM_OK && strstr(report, REPORT_GENERATOR))
+            state = 1;
+        free(report);
+    }
+    pm_free_names(names, count);
+    return state;
+}
+
+/* ---- the mastered stream's figures ---------------------------------------------------------- */
+
+typedef struct master_figures {
+    pm_meter_result album;
+    pm_meter_result *items;
+    double album_range_lu;
+} master_figures;
+
+static pm_status measure_block(void *context, const double *const *block, size_t frames)
+{
+    return pm_segmeter_process(context, block, frames);
+}
+
+static pm_status measure_master(const pm_project *p, master_figures *f, pm_progress_fn progress,
+                                void *progress_context, pm_diag *diag)
+{
+    const pm_plan *plan = p->plan;
+    size_t n = plan->item_count;
+    int64_t *start = pm_alloc_zeroed(n ? n : 1, sizeof *start);
+    int64_t *end = pm_alloc_zeroed(n ? n : 1, sizeof *end);
+    f->items = pm_alloc_zeroed(n ? n : 1, sizeof *f->items);
+    if (!start || !end || !f->items) {
+        free(start);
+        free(end);
+        return PM_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        start[i] = plan->items[i].start;
+        end[i] = plan->items[i].end;
+    }
+    pm_segmeter m;
+    pm_status status = pm_segmeter_init(&m, (double)plan->rate, start, end, n);
+    if (status == PM_OK)
+        status = pm_engine_master(p, measure_block, &m, progress, progress_context, diag);
+    if (status == PM_OK)
+        status = pm_segmeter_finish(&m, &f->album, f->items);
+    if (m.whole)
+        pm_segmeter_fini(&m);
+    free(start);
+    free(end);
+    return status;
+}
+
+static void json_num(pm_strbuf *out, const char *key, double value, int decimals)
+{
+    pm_strbuf_printf(out, "\"%s\": ", key);
+    pm_strbuf_json_number(out, value, decimals);
+}
+
+/* The figures every stream gets in the report. */
+static void json_figures(pm_strbuf *out, const pm_meter_result *r)
+{
+    double tp = pm_db_from_linear(fmax(r->true_peak[0], r->true_peak[1]));
+    json_num(out, "integrated_lufs", r->integrated_lufs, 2);
+    pm_strbuf_append(out, ", ");
+    json_num(out, "range_lu", r->range_lu, 2);
+    pm_strbuf_append(out, ", ");
+    json_num(out, "max_momentary_lufs", r->max_momentary_lufs, 2);
+    pm_strbuf_append(out, ", ");
+    json_num(out, "max_shortterm_lufs", r->max_shortterm_lufs, 2);
+    pm_strbuf_append(out, ", ");
+    json_num(out, "sample_peak_dbfs",
+             pm_db_from_linear(fmax(r->sample_peak[0], r->sample_peak[1])), 3);
+    pm_strbuf_append(out, ", ");
+    json_num(out, "true_peak_dbtp", tp, 3);
+    pm_strbuf_append(out, ", ");
+    json_num(out, "plr_db", tp - r->integrated_lufs, 2);
+    pm_strbuf_append(out, ", ");
+    json_num(out, "correlation", r->correlation, 4);
+    pm_strbuf_append(out, ", ");
+    json_num(out, "min_correlation_below_300hz", r->min_lf_correlation, 4);
+}
+
+static char *report_json(const pm_project *p, const master_figures *f, double seconds)
+{
+    const pm_plan *plan = p->plan;
+    pm_strbuf out;
+    pm_strbuf_init(&out);
+    pm_strbuf_printf(&out, "{\n%s %s\",\n", REPORT_GENERATOR, pm_version());
+    pm_strbuf_append(&out, "\"project\": \"project.xml\",\n\"album\": ");
+    pm_strbuf_json_string(&out, p->album.text.title);
+    pm_strbuf_printf(&out, ",\n\"working_rate\": %lld,\n\"master\": {\n  \"album\": {",
+                     (long long)plan->rate);
+    json_figures(&out, &f->album);
+    pm_strbuf_append(&out, "},\n  \"tracks\": [");
+    for (size_t i = 0; i < plan->item_count; i++) {
+        const pm_plan_item *it = &plan->items[i];
+        pm_strbuf_printf(&out, "%s\n    {\"number\": %d, \"title\": ", i ? "," : "", it->number);
+        pm_strbuf_json_string(&out, it->track->text.title);
+        pm_strbuf_printf(&out, ", \"start\": %lld, \"length\": %lld, ", (long long)it->start,
+                         (long long)it->length);
+        json_figures(&out, &f->items[i]);
+        pm_strbuf_append(&out, "}");
+    }
+    /* The format stages add their deliverables and the checks they ran on them. */
+    pm_strbuf_append(&out, "\n  ]\n},\n\"targets\": [],\n\"verification\": [],\n");
+    /* Timings apart, in one object, so that everything else is the same on every run. */
+    pm_strbuf_printf(&out, "\"run\": {\"seconds\": %.3f}\n}\n", seconds);
+    return pm_strbuf_take(&out);
+}
+
+/* ---- the manifest --------------------------------------------------------------------------- */
+
+/* MANIFEST.sha256 over every file in dir but itself, in `sha256sum` format, sorted by path. */
+static pm_status write_manifest(const char *dir, pm_diag *diag)
+{
+    char **names = NULL;
+    size_t count = 0;
+    pm_status status = pm_list_files(dir, &names, &count);
+    if (status != PM_OK) {
+        pm_diag_add(diag, PM_SEV_ERROR, dir, 0, NULL, "cannot list the render folder");
+        return status;
+    }
+    pm_strbuf out;
+    pm_strbuf_init(&out);
+    for (size_t i = 0; status == PM_OK && i < count; i++) {
+        if (strcmp(names[i], "MANIFEST.sha256") == 0)
+            continue;
+        char path[4096], hex[65];
+        (void)pm_path_join(path, sizeof path, dir, names[i]);
+        status = pm_sha256_file(path, hex);
+        if (status != PM_OK)
+            pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "cannot be read back to hash it");
+        pm_strbuf_printf(&out, "%s  %s\n", hex, names[i]);
+    }
+    pm_free_names(names, count);
+    char *text = pm_strbuf_take(&out);
+    if (status == PM_OK && !text)
+        status = PM_ERR_NOMEM;
+    if (status == PM_OK) {
+        char path[4096];
+        (void)pm_path_join(path, sizeof path, dir, "MANIFEST.sha256");
+        status = pm_write_file_atomic(path, text, strlen(text), diag);
+    }
+    free(text);
+    return status;
+}
+
+pm_status pm_verify(const char *dir, pm_diag *diag)
+{
+    char path[4096];
+    (void)pm_path_join(path, sizeof path, dir, "MANIFEST.sha256");
+    char *manifest = NULL;
+    size_t size;
+    if (pm_read_file(path, &manifest, &size) != PM_OK) {
+        pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
+                    "cannot be read: is this a folder premaster rendered?");
+        return PM_ERR_INVALID;
+    }
+    char **names = NULL;
+    size_t count = 0;
+    if (pm_list_files(dir, &names, &count) != PM_OK) {
+        free(manifest);
+        pm_diag_add(diag, PM_SEV_ERROR, dir, 0, NULL, "cannot be listed");
+        return PM_ERR_IO;
+    }
+    unsigned char *listed = pm_alloc_zeroed(count ? count : 1, 1);
+    pm_status status = listed ? PM_OK : PM_ERR_NOMEM;
+    int line_number = 0;
+    for (char *line = manifest, *next; status != PM_ERR_NOMEM && line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        line_number++;
+        char *name = line + 66;
+        if (strlen(line) < 67 || line[64] != ' ' || line[65] != ' ') {
+            pm_diag_add(diag, PM_SEV_ERROR, path, line_number, NULL,
+                        "is not a line of `sha256sum` output");
+            status = PM_ERR_INVALID;
+            continue;
+        }
+        line[64] = '\0';
+        char file[4096], hex[65];
+        (void)pm_path_join(file, sizeof file, dir, name);
+        size_t k = 0;
+        while (k < count && strcmp(names[k], name) != 0)
+            k++;
+        if (k < count)
+            listed[k] = 1;
+        if (pm_sha256_file(file, hex) != PM_OK) {
+            pm_diag_add(diag, PM_SEV_ERROR, file, 0, NULL, "is listed in the manifest but missing");
+            status = PM_ERR_INVALID;
+        } else if (strcmp(hex, line) != 0) {
+            pm_diag_add(diag, PM_SEV_ERROR, file, 0, NULL,
+                        "does not match its checksum in MANIFEST.sha256: it changed after the "
+                        "render");
+            status = PM_ERR_INVALID;
+        }
+    }
+    for (size_t k = 0; listed && k < count; k++)
+        if (!listed[k] && strcmp(names[k], "MANIFEST.sha256") != 0) {
+            (void)pm_path_join(path, sizeof path, dir, names[k]);
+            pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "is not in MANIFEST.sha256: it was "
+                        "added after the render");
+            status = PM_ERR_INVALID;
+        }
+    free(listed);
+    pm_free_names(names, count);
+    free(manifest);
+    return status;
+}
+
+/* ---- render --------------------------------------------------------------------------------- */
+
+static double now_sec(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* The deliverables this version cannot write yet: each is an error at its element. */
+static int refuse_missing_formats(const pm_project *p, pm_diag *diag)
+{
+    int refused = 0;
+    if (p->cd.line) {
+        pm_diag_add(diag, PM_SEV_ERROR, p->path, p->cd.line, NULL,
+                    "CD deliverables (DDP, cue, TOC) are not available in premaster %s yet",
+                    pm_version());
+        refused = 1;
+    }
+    if (p->vinyl.line) {
+        pm_diag_add(diag, PM_SEV_ERROR, p->path, p->vinyl.line, NULL,
+                    "vinyl deliverables are not available in premaster %s yet", pm_version());
+        refused = 1;
+    }
+    for (size_t i = 0; i < p->streaming_count; i++) {
+        pm_diag_add(diag, PM_SEV_ERROR, p->path, p->streaming[i].line, NULL,
+                    "streaming deliverables are not available in premaster %s yet",
+                    pm_version());
+        refused = 1;
+    }
+    return refused;
+}
+
+pm_status pm_render(const char *project_path, const char *out_dir, pm_progress_fn progress,
+                    void *progress_context, pm_diag *diag)
+{
+    double started = now_sec();
+    if (strlen(out_dir) > 2048) {
+        pm_diag_add(diag, PM_SEV_ERROR, NULL, 0, NULL, "the output folder's name is too long");
+        return PM_ERR_USAGE;
+    }
+    pm_project *p = NULL;
+    pm_status status = pm_project_load(project_path, diag, &p);
+    if (status != PM_OK) {
+        pm_project_free(p);
+        return status == PM_ERR_IO ? PM_ERR_INVALID : status;
+    }
+    if (refuse_missing_formats(p, diag)) {
+        pm_project_free(p);
+        return PM_ERR_UNSUPPORTED;
+    }
+    int state = folder_state(out_dir);
+    if (state < 0) {
+        pm_diag_add(diag, PM_SEV_ERROR, out_dir, 0, NULL,
+                    "holds something other than an earlier premaster render; give an empty or "
+                    "new folder");
+        pm_project_free(p);
+        return PM_ERR_EXISTS;
+    }
+    char partial[4096], old[4096], path[4096];
+    snprintf(partial, sizeof partial, "%s.partial-%ld", out_dir, (long)getpid());
+    snprintf(old, sizeof old, "%s.old-%ld", out_dir, (long)getpid());
+    if (pm_remove_tree(partial) != PM_OK || mkdir(partial, 0777) != 0) {
+        pm_diag_add(diag, PM_SEV_ERROR, partial, 0, NULL, "cannot be made: %s", strerror(errno));
+        pm_project_free(p);
+        return PM_ERR_IO;
+    }
+
+    master_figures figures = {0};
+    char *text = NULL;
+    size_t size = 0;
+    status = measure_master(p, &figures, progress, progress_context, diag);
+    /* the project as given, byte for byte */
+    if (status == PM_OK && (status = pm_read_file(project_path, &text, &size)) != PM_OK)
+        pm_diag_add(diag, PM_SEV_ERROR, project_path, 0, NULL, "cannot be read again to copy it");
+    if (status == PM_OK) {
+        (void)pm_path_join(path, sizeof path, partial, "project.xml");
+        status = pm_write_file_atomic(path, text, size, diag);
+    }
+    free(text);
+    if (status == PM_OK) {
+        text = pm_plan_to_json(p);
+        (void)pm_path_join(path, sizeof path, partial, "plan.json");
+        status = text ? pm_write_file_atomic(path, text, strlen(text), diag) : PM_ERR_NOMEM;
+        free(text);
+    }
+    if (status == PM_OK) {
+        text = report_json(p, &figures, now_sec() - started);
+        (void)pm_path_join(path, sizeof path, partial, "report.json");
+        status = text ? pm_write_file_atomic(path, text, strlen(text), diag) : PM_ERR_NOMEM;
+        free(text);
+    }
+    if (status == PM_OK)
+        status = write_manifest(partial, diag);
+    /* Verify from disk before the folder takes its name. */
+    if (status == PM_OK && pm_verify(partial, diag) != PM_OK)
+        status = PM_ERR_INVALID;
+    if (status == PM_OK) {
+        if (state == 1 && rename(out_dir, old) != 0) {
+            pm_diag_add(diag, PM_SEV_ERROR, out_dir, 0, NULL, "cannot be replaced: %s",
+                        strerror(errno));
+            status = PM_ERR_IO;
+        } else if (state == 0 && rmdir(out_dir) != 0 && errno != ENOENT) {
+            pm_diag_add(diag, PM_SEV_ERROR, out_dir, 0, NULL, "cannot be replaced: %s",
+                        strerror(errno));
+            status = PM_ERR_IO;
+        } else if (rename(partial, out_dir) != 0) {
+            pm_diag_add(diag, PM_SEV_ERROR, out_dir, 0, NULL, "cannot be made: %s",
+                        strerror(errno));
+            status = PM_ERR_IO;
+            if (state == 1)
+                (void)rename(old, out_dir);
+        } else if (state == 1 && pm_remove_tree(old) != PM_OK) {
+            pm_diag_add(diag, PM_SEV_WARNING, old, 0, NULL,
+                        "the earlier render, moved aside, could not be removed");
+        }
+    }
+    if (status != PM_OK && pm_remove_tree(partial) != PM_OK)
+        pm_diag_add(diag, PM_SEV_WARNING, partial, 0, NULL,
+                    "the unfinished render could not be removed");
+    free(figures.items);
+    pm_project_free(p);
+    return status;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "segmeter.h"
+
+pm_status pm_segmeter_init(pm_segmeter *m, double rate_hz, const int64_t *start,
+                           const int64_t *end, size_t count)
+{
+    memset(m, 0, sizeof *m);
+    m->start = start;
+    m->end = end;
+    m->count = count;
+    pm_status status = pm_meter_new(2, rate_hz, 0, &m->whole);
+    if (status == PM_OK && count &&
+        !(m->segment = pm_alloc_zeroed(count, sizeof *m->segment)))
+        status = PM_ERR_NOMEM;
+    for (size_t i = 0; status == PM_OK && i < count; i++)
+        status = pm_meter_new(2, rate_hz, 0, &m->segment[i]);
+    if (status != PM_OK)
+        pm_segmeter_fini(m);
+    return status;
+}
+
+void pm_segmeter_fini(pm_segmeter *m)
+{
+    pm_meter_free(m->whole);
+    for (size_t i = 0; m->segment && i < m->count; i++)
+        pm_meter_free(m->segment[i]);
+    free(m->segment);
+    memset(m, 0, sizeof *m);
+}
+
+pm_status pm_segmeter_process(pm_segmeter *m, const double *const *block, size_t frames)
+{
+    pm_status status = pm_meter_process(m->whole, block, frames);
+    int64_t end = m->position + (int64_t)frames;
+    for (size_t i = 0; status == PM_OK && i < m->count; i++) {
+        int64_t from = m->start[i] > m->position ? m->start[i] : m->position;
+        int64_t to = m->end[i] < end ? m->end[i] : end;
+        if (from >= to)
+            continue;
+        const double *part[2] = {block[0] + (from - m->position), block[1] + (from - m->position)};
+        status = pm_meter_process(m->segment[i], part, (size_t)(to - from));
+    }
+    m->position = end;
+    return status;
+}
+
+pm_status pm_segmeter_finish(pm_segmeter *m, pm_meter_result *whole, pm_meter_result *segments)
+{
+    pm_status status = pm_meter_finish(m->whole, whole);
+    for (size_t i = 0; status == PM_OK && i < m->count; i++) {
+        pm_meter_result scratch;
+        status = pm_meter_finish(m->segment[i], segments ? &segments[i] : &scratch);
+    }
+    return status;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Meters over a stream and over stretches of it (tracks, files, sides): one pm_meter for the
+ * whole, one per segment, fed from the same blocks as they pass.
+ */
+#ifndef PM_SEGMETER_H
+#define PM_SEGMETER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dsp/meter.h"
+
+typedef struct pm_segmeter {
+    pm_meter *whole;
+    pm_meter **segment; /* count of them */
+    const int64_t *start, *end; /* each segment's [start, end) in frames of the stream */
+    size_t count;
+    int64_t position;   /* frames measured so far */
+} pm_segmeter;
+
+/* Meters at rate_hz for 2 channels over count segments (the arrays are borrowed and must
+ * outlive the meters). PM_ERR_NOMEM; on failure everything made is freed. */
+pm_status pm_segmeter_init(pm_segmeter *m, double rate_hz, const int64_t *start,
+                           const int64_t *end, size_t count) PM_WARN_UNUSED;
+void pm_segmeter_fini(pm_segmeter *m);
+/* The next frames of the stream. */
+pm_status pm_segmeter_process(pm_segmeter *m, const double *const *block,
+                              size_t frames) PM_WARN_UNUSED;
+/* The whole stream's figures, and each segment's into segments[count] (may be NULL). */
+pm_status pm_segmeter_finish(pm_segmeter *m, pm_meter_result *whole,
+                             pm_meter_result *segments) PM_WARN_UNUSED;
+
+#endif

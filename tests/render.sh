@@ -1,0 +1,75 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# `premaster render` and `premaster verify`: the output folder policy (new, empty or an earlier
+# render, replaced whole; anything else refused; nothing half-written), the copied project,
+# plan.json, report.json and MANIFEST.sha256 (checked with coreutils' sha256sum too), the same
+# bytes on a second render, verify failing on a changed, missing or added file, and the exit
+# statuses of a project with errors and of deliverables this version cannot write.
+set -u
+: "${PREMASTER:?}" "${TESTS_SRCDIR:?}"
+work=$(mktemp -d "${TMPDIR:-/tmp}/pm-render.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+. "$TESTS_SRCDIR/tap-lib.sh"
+TAP_ERR="$work/err"
+
+"$PREMASTER" demo "$work/demo" > /dev/null || { echo "Bail out! demo failed"; exit 1; }
+# the demo without its deliverables: what this version renders
+sed '/<deliver>/,/<\/deliver>/d' "$work/demo/album.xml" > "$work/demo/plain.xml"
+
+"$PREMASTER" render "$work/demo/plain.xml" -o "$work/out" > "$work/out.txt" 2> "$work/err"
+check '[ $? = 0 ]' "render exits 0"
+for f in project.xml plan.json report.json MANIFEST.sha256; do
+    check '[ -s "$work/out/$f" ]' "render wrote $f"
+done
+check 'cmp -s "$work/demo/plain.xml" "$work/out/project.xml"' "project.xml is the project, byte for byte"
+check '(cd "$work/out" && sha256sum --quiet -c MANIFEST.sha256) > /dev/null 2>&1' \
+    "sha256sum accepts MANIFEST.sha256"
+check '[ "$(wc -l < "$work/out/MANIFEST.sha256")" = 3 ]' "the manifest lists every file but itself"
+check 'grep -q "\"integrated_lufs\"" "$work/out/report.json" && grep -q "\"tracks\"" "$work/out/report.json"' \
+    "report.json has the mastered stream's figures, album and tracks"
+check '[ -z "$(ls -a "$work" | grep "partial\|old")" ]' "no temporary folder is left beside it"
+"$PREMASTER" verify "$work/out" > /dev/null 2> "$work/err"
+check '[ $? = 0 ]' "verify accepts a fresh render"
+
+# A second render replaces the first whole, with the same bytes where no time is recorded.
+cp -r "$work/out" "$work/first"
+echo stale > "$work/out/stale.txt"
+"$PREMASTER" render "$work/demo/plain.xml" -o "$work/out" > /dev/null 2> "$work/err"
+check '[ $? = 0 ] && [ ! -e "$work/out/stale.txt" ]' "an earlier render is replaced whole: no stale file"
+check 'cmp -s "$work/first/plan.json" "$work/out/plan.json" && cmp -s "$work/first/project.xml" "$work/out/project.xml"' \
+    "plan.json and project.xml are byte-identical on a second render"
+check '[ "$(grep -v "\"run\"" "$work/first/report.json" | md5sum)" = "$(grep -v "\"run\"" "$work/out/report.json" | md5sum)" ]' \
+    "report.json differs only in its run timings"
+
+# verify names each fault
+printf 'x' | dd of="$work/out/plan.json" bs=1 seek=10 conv=notrunc 2> /dev/null
+"$PREMASTER" verify "$work/out" > /dev/null 2> "$work/err"
+check '[ $? = 1 ] && grep -q "plan.json: error: does not match" "$work/err"' "verify fails on a changed byte and names the file"
+cp "$work/first/plan.json" "$work/out/plan.json"
+echo extra > "$work/out/extra.txt"
+"$PREMASTER" verify "$work/out" > /dev/null 2> "$work/err"
+check '[ $? = 1 ] && grep -q "extra.txt: error: is not in MANIFEST" "$work/err"' "verify fails on an added file"
+rm "$work/out/extra.txt" "$work/out/report.json"
+"$PREMASTER" verify "$work/out" > /dev/null 2> "$work/err"
+check '[ $? = 1 ] && grep -q "report.json: error: is listed in the manifest but missing" "$work/err"' \
+    "verify fails on a missing file"
+
+# A folder holding something else is refused and left alone.
+mkdir "$work/other" && echo mine > "$work/other/notes.txt"
+"$PREMASTER" render "$work/demo/plain.xml" -o "$work/other" > /dev/null 2> "$work/err"
+check '[ $? = 1 ] && grep -q "something other than an earlier premaster render" "$work/err"' \
+    "a folder holding other files is refused"
+check '[ "$(ls "$work/other")" = notes.txt ]' "and left as it was"
+
+# Deliverables this version cannot write: exit 2, nothing written.
+"$PREMASTER" render "$work/demo/album.xml" -o "$work/full" > /dev/null 2> "$work/err"
+check '[ $? = 2 ] && [ ! -e "$work/full" ] && grep -q "not available" "$work/err"' \
+    "CD, vinyl and streaming deliverables are refused with status 2 until they are in"
+# A project with errors: exit 1, nothing written.
+sed 's/isrc="[A-Z0-9]*"/isrc="bad"/' "$work/demo/plain.xml" > "$work/demo/bad.xml"
+"$PREMASTER" render "$work/demo/bad.xml" -o "$work/bad" > /dev/null 2> "$work/err"
+check '[ $? = 1 ] && [ ! -e "$work/bad" ] && grep -q "bad.xml:[0-9]*: error:" "$work/err"' \
+    "a project with errors is refused with status 1 and its message"
+"$PREMASTER" render "$work/demo/plain.xml" > /dev/null 2>&1
+check '[ $? = 2 ]' "render without -o is a usage error"
+tap_done
