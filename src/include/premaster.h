@@ -195,6 +195,61 @@ pm_status pm_render(const char *project_path, const char *out_dir, pm_progress_f
  */
 pm_status pm_verify(const char *dir, pm_diag *diag) PM_WARN_UNUSED;
 
+/* ---------------------------------------------------------------------------------------------
+ * DDP filesets (`premaster ddp info | verify | extract`): any DDP 1.x/2.00 audio-CD image, made by
+ * premaster or by another tool (DDPID, DDPMS, the PQ descriptors, the audio image, CD-TEXT, and
+ * the checksum files that travel beside them).
+ */
+typedef struct pm_ddp pm_ddp;
+
+/*
+ * Read the fileset in dir: DDPID, DDPMS, the streams its map packets name (the PQ descriptors
+ * and CD-TEXT in full, the audio image's size), and every checksum file beside them. Nothing is
+ * checked beyond what parsing needs; pm_ddp_verify applies the rules.
+ *
+ * Returns PM_OK with *out set; PM_ERR_INVALID when something could not be parsed (each problem
+ * is an error in diag naming the file and the field; *out is still set when DDPID and DDPMS
+ * could be read at all, holding what was understood, else NULL); PM_ERR_NOMEM. A folder that is
+ * missing or holds no DDPID is PM_ERR_INVALID too: it is the user's input that is wrong. The
+ * caller frees *out with pm_ddp_free.
+ */
+pm_status pm_ddp_read(const char *dir, pm_diag *diag, pm_ddp **out) PM_WARN_UNUSED;
+void pm_ddp_free(pm_ddp *ddp);
+
+/*
+ * What `ddp info` prints: the streams, the UPC/EAN, every PQ entry (track, index, absolute time
+ * as MSF and as CD frames, ISRC, flags), the track count and length, the CD-TEXT stream and the
+ * checksum files. As text, or as one JSON object. The caller frees the string with free(); NULL
+ * when out of memory.
+ */
+char *pm_ddp_to_text(const pm_ddp *ddp);
+char *pm_ddp_to_json(const pm_ddp *ddp);
+
+/*
+ * Check the fileset: structure (the files the map names exist and have the sizes DSL gives;
+ * the image is a whole number of 2352-byte sectors), PQ order and ranges, the Red Book rules
+ * (1-99 tracks, index numbers going up, tracks at least 4 s, at least 2 s before track 1, the
+ * program at most 79:57:74 with a warning past 74:00:00), UPC/EAN and ISRC syntax and check
+ * digits, and every entry of every checksum file (MD5 and CRC-32). Reads every file in full.
+ * Returns PM_OK when there is no error (warnings may be in diag), PM_ERR_INVALID with every
+ * fault in diag naming its file and field, PM_ERR_IO when a file could not be read, PM_ERR_NOMEM.
+ */
+pm_status pm_ddp_verify(const pm_ddp *ddp, pm_diag *diag) PM_WARN_UNUSED;
+
+/*
+ * Write the tracks of the fileset into out_dir as WAV files (44.1 kHz, 16-bit, stereo): track
+ * NN from its index 1 to the next track's index 1 (the last to the lead-out) as trackNN.wav, so
+ * that the files joined are the image from track 1's index 1 on, sample for sample; a pause
+ * before track 1 longer than the 2 s a burner adds (or a hidden track in it) as track00.wav from
+ * 2 s on. Then tracks.cue, a CDRWIN cue sheet over those files (CATALOG, FLAGS, ISRC, every
+ * index; CDTEXTFILE "tracks.cdt", a copy of the CD-TEXT packs, when there are any). Each file is
+ * written under a temporary name and renamed when complete. out_dir is created when missing; one
+ * holding files is refused with PM_ERR_EXISTS unless force is non-zero. A fileset whose PQ
+ * entries cannot be laid out as tracks is refused with PM_ERR_INVALID. PM_ERR_IO, PM_ERR_NOMEM.
+ */
+pm_status pm_ddp_extract(const pm_ddp *ddp, const char *out_dir, int force,
+                         pm_diag *diag) PM_WARN_UNUSED;
+
 #ifdef __cplusplus
 }
 #endif
