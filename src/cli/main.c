@@ -243,15 +243,80 @@ static int run_verify(const char *name, const options *opts, pm_diag *diag)
     return exit_for(status);
 }
 
-static int run_unavailable(const char *name, const options *opts, pm_diag *diag)
+/* ddp info: what the reader understood, even of a fileset with faults; exit 1 on any. */
+static int ddp_info(const pm_ddp *ddp, pm_status status, const options *opts, pm_diag *diag)
 {
-    (void)opts;
-    (void)diag;
-    fprintf(stderr, "%s %s: not available in premaster %s yet; this version validates and plans "
-            "projects ('%s check FILE'), measures audio files ('%s analyze FILE...') and writes "
-            "the demo ('%s demo DIR')\n",
-            program, name, pm_version(), program, program, program);
-    return EXIT_USAGE;
+    if (opts->json) {
+        char *diags = pm_diag_to_json(diag);
+        char *json = ddp ? pm_ddp_to_json(ddp) : NULL;
+        printf("{\n\"ok\": %s,\n\"diagnostics\": %s,\n\"ddp\": %s}\n",
+               status == PM_OK ? "true" : "false", diags ? diags : "[]", json ? json : "null\n");
+        free(diags);
+        free(json);
+        return exit_for(status);
+    }
+    print_diag(diag, opts);
+    if (ddp && !opts->quiet) {
+        char *text = pm_ddp_to_text(ddp);
+        if (!text)
+            return EXIT_MACHINE;
+        fputs(text, stdout);
+        free(text);
+    }
+    return exit_for(status);
+}
+
+static int run_ddp(const char *name, const options *opts, pm_diag *diag)
+{
+    const char *verb = opts->arg_count > 0 ? opts->args[0] : "";
+    int is_extract = strcmp(verb, "extract") == 0;
+    if (strcmp(verb, "info") != 0 && strcmp(verb, "verify") != 0 && !is_extract)
+        return usage_error(name, "needs info, verify or extract, then the fileset's folder");
+    if (opts->arg_count != (is_extract ? 3 : 2))
+        return usage_error(name, is_extract ? "extract needs the fileset's folder and a folder "
+                                              "to write the tracks into"
+                                            : "%s needs exactly one fileset folder", verb);
+    if (opts->force && !is_extract)
+        return usage_error(name, "--force goes with extract only");
+    const char *dir = opts->args[1];
+    pm_ddp *ddp = NULL;
+    pm_status status = pm_ddp_read(dir, diag, &ddp);
+    int code;
+    if (strcmp(verb, "info") == 0) {
+        code = ddp_info(ddp, status, opts, diag);
+    } else if (strcmp(verb, "verify") == 0) {
+        /* Verify all that was understood, even after a fault: every fault in one run. */
+        if (ddp) {
+            pm_status checked = pm_ddp_verify(ddp, diag);
+            if (status == PM_OK || checked == PM_ERR_NOMEM)
+                status = checked;
+        }
+        /* A file that cannot be read is the delivery failing its check, not the machine. */
+        code = status == PM_ERR_IO ? EXIT_CHECK : exit_for(status);
+        print_diag(diag, opts);
+        if (opts->json) {
+            char *diags = pm_diag_to_json(diag);
+            printf("{\"ok\": %s, \"diagnostics\": %s}\n", code == EXIT_GOOD ? "true" : "false",
+                   diags ? diags : "[]");
+            free(diags);
+        } else {
+            print_counts(dir, diag, opts);
+            if (code == EXIT_GOOD && !opts->quiet)
+                printf("%s: the DDP fileset passed every check\n", dir);
+        }
+    } else {
+        if (status == PM_OK)
+            status = pm_ddp_extract(ddp, opts->args[2], opts->force, diag);
+        else if (status == PM_ERR_INVALID)
+            pm_diag_add(diag, PM_SEV_ERROR, opts->args[2], 0, NULL, "nothing was extracted: "
+                        "the fileset has the faults above");
+        print_diag(diag, opts);
+        code = exit_for(status);
+        if (status == PM_OK && !opts->quiet)
+            printf("extracted the tracks of %s into %s, with tracks.cue\n", dir, opts->args[2]);
+    }
+    pm_ddp_free(ddp);
+    return code;
 }
 
 static const command commands[] = {
@@ -286,9 +351,21 @@ static const command commands[] = {
      "  --album    also the files taken together, as one album\n"
      "  --json     print the figures as JSON\n",
      run_analyze, 1},
-    {"ddp", "ddp info|verify|extract [--json] DIR",
-     "Read a DDP 2.00 image: print its PQ list and CD-TEXT, verify it, or extract its tracks.\n",
-     run_unavailable, 0},
+    {"ddp", "ddp info|verify [--json] DIR, ddp extract [--force] DIR OUT",
+     "Read a DDP 1.x/2.00 audio-CD fileset, made by premaster or by another tool (file names\n"
+     "from DDPMS, zero- or space-padded numbers, one or two lead-out entries).\n"
+     "  info DIR      print the map packets, every PQ entry (track, index, time as MSF and as\n"
+     "                CD frames, ISRC, flags), the tracks, UPC/EAN, length, CD-TEXT and the\n"
+     "                checksum files; --json as one JSON object\n"
+     "  verify DIR    check the structure (files and sizes against DDPMS, whole 2352-byte\n"
+     "                sectors), PQ order and ranges, the Red Book rules (1-99 tracks, indexes\n"
+     "                going up, tracks of 4 s or more, 2 s before track 1, at most 79:57:74),\n"
+     "                UPC/EAN and ISRC, and every MD5 or CRC-32 in the checksum files beside\n"
+     "                it; exit 1 naming each fault with its file and field\n"
+     "  extract DIR OUT  write each track as OUT/trackNN.wav (44.1 kHz, 16-bit), from its\n"
+     "                index 01 to the next track's index 01, and OUT/tracks.cue over them;\n"
+     "                OUT is created, or must be empty unless --force is given\n",
+     run_ddp, 1},
     {"demo", "demo [--force] DIR",
      "Write a demo project using every kind of deliverable, with its audio synthesised\n"
      "deterministically at 96 kHz/24-bit, into DIR (created when missing). Refuses to overwrite\n"
@@ -331,7 +408,8 @@ static int parse_options(const command *cmd, int argc, char **argv, options *opt
                 opts->json = 1;
             else if (strcmp(a, "--album") == 0 && strcmp(cmd->name, "analyze") == 0)
                 opts->album = 1;
-            else if (strcmp(a, "--force") == 0 && strcmp(cmd->name, "demo") == 0)
+            else if (strcmp(a, "--force") == 0 &&
+                     (strcmp(cmd->name, "demo") == 0 || strcmp(cmd->name, "ddp") == 0))
                 opts->force = 1;
             else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) &&
                      strcmp(cmd->name, "render") == 0) {
