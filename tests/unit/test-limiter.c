@@ -209,9 +209,10 @@ static double make_highs(double rate, uint64_t *rng, size_t n, double *x)
 }
 
 /*
- * The detector written plainly, point by point, as dsp/limiter.h describes it: single-precision
- * taps of the meter's kernel summed in order, the parabola's vertex at every local maximum of
- * the grid. Returns the largest peak over the whole signal (preceded and followed by silence).
+ * The detector written plainly, point by point, as dsp/limiter.h describes it: the sample, and
+ * single-precision taps of the meter's kernel summed in order for the other phases, and the
+ * parabola's vertex at every local maximum of the grid. Returns the largest peak over the whole
+ * signal (preceded and followed by silence).
  */
 static float plain_largest_peak(const double *x, size_t n, int factor)
 {
@@ -227,7 +228,8 @@ static float plain_largest_peak(const double *x, size_t n, int factor)
     float largest = 0.0f, last_phase = 0.0f; /* of the point before: silence */
     for (long long j = -HALF - 1; j < frames + HALF - 1; j++) {
         float grid[PM_TRUEPEAK_MAX_FACTOR + 2];
-        for (int p = 0; p < factor; p++) {
+        grid[1] = j >= 0 && j < frames ? fabsf((float)x[j]) : 0.0f; /* phase 0: the sample */
+        for (int p = 1; p < factor; p++) {
             float acc = 0.0f;
             for (int k = 0; k < TAPS; k++) {
                 long long i = j - HALF + 1 + k;
