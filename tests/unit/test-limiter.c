@@ -10,7 +10,8 @@
  *    (2 ms look-ahead, 1 ms release); the worst figure per signal is printed;
  *  - the detector: the largest gain reduction is exactly what a plain point-by-point detector
  *    finds, never under the reference meter's grid, and the analytic peak over the threshold
- *    within 0.01 dB at 8x and 16x (0.05 dB at 4x).
+ *    within 0.01 dB at 8x and 16x (0.05 dB at 4x);
+ *  - extremes: white noise at +90 dBFS stays under the ceiling, silence stays silence.
  * The stage's behaviour (transparency, release, hold, link, alignment, blocks) is in
  * test-limiter-stage.c.
  */
@@ -329,10 +330,41 @@ static void test_detector(uint64_t *rng)
     free(y);
 }
 
+/* Far outside any sane level, and nothing at all. */
+static void test_extremes(uint64_t *rng)
+{
+    double rate = 48000;
+    size_t n = 24000;
+    double *l = frames_new(n), *r = frames_new(n), *out_l = frames_new(n), *out_r = frames_new(n);
+    for (size_t i = 0; i < n; i++) {
+        l[i] = 31622.8 * uniform(rng); /* +90 dBFS */
+        r[i] = 31622.8 * uniform(rng);
+    }
+    pm_limiter_config cfg = config_with(-1.0);
+    run_figures fig;
+    if (limit(&cfg, rate, 2, l, r, n, 4096, 4096, out_l, out_r, &fig)) {
+        double out_dbtp = truepeak16_dbtp(out_l, out_r, n);
+        ok(out_dbtp <= cfg.ceiling_dbtp,
+           "white noise at +90 dBFS: out %.3f dBTP at 16x, largest reduction %.2f dB", out_dbtp,
+           fig.max_reduction_db);
+    }
+    memset(l, 0, n * sizeof *l);
+    memset(r, 0, n * sizeof *r);
+    if (limit(&cfg, rate, 2, l, r, n, 4096, 4096, out_l, out_r, &fig))
+        ok(!memcmp(out_l, l, n * sizeof *l) && !memcmp(out_r, r, n * sizeof *r) &&
+               fig.reduced_frames == 0,
+           "silence comes out as silence, unreduced");
+    free(l);
+    free(r);
+    free(out_l);
+    free(out_r);
+}
+
 int main(void)
 {
     uint64_t rng = tap_seed();
     test_ceiling(&rng);
     test_detector(&rng);
+    test_extremes(&rng);
     return done_testing();
 }

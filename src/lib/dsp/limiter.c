@@ -181,7 +181,8 @@ detect_tile(const float *restrict coef, const int factor, const float *restrict 
         /* Where a neighbour is larger the lift is multiplied by 0. Selects are between
          * constants only: the compiler turns a select of a computed value into a branch
          * around the computation (which might trap). With both neighbours not larger the
-         * depth is positive, or 0 with no slope either. */
+         * depth is positive, or 0 with no slope either. The grid point itself counts too, so
+         * that a lift that overflows (beyond +85 dBFS) cannot hide it. */
         for (int p = 1; p <= factor; p++) {
             for (int g = 0; g < GROUP; g++) {
                 float l = mag[p - 1][g], m = mag[p][g], r = mag[p + 1][g];
@@ -190,6 +191,7 @@ detect_tile(const float *restrict coef, const int factor, const float *restrict 
                 float keep = larger > m ? 0.0f : 1.0f;
                 depth = depth > 1e-30f ? depth : 1e-30f;
                 float top = m + keep * (slope * slope) / depth;
+                value[g] = m > value[g] ? m : value[g];
                 value[g] = top > value[g] ? top : value[g];
             }
         }
