@@ -13,7 +13,8 @@
  * What this module offers:
  *   - the checks a project needs before anything is written (pm_cdtext_latin1,
  *     pm_cdtext_block_packs, pm_cdtext_language_code), which validate.c runs at `check` time;
- *   - the encoder (pm_cdtext_encode) from a pm_cdtext_input;
+ *   - the encoder (pm_cdtext_encode) from a pm_cdtext_input, and the helper that builds that input
+ *     from a project (pm_cdtext_input_from_project), so that the CD stage calls two functions;
  *   - the decoder (pm_cdtext_decode), which checks every CRC, sequence number, block number and
  *     the size information, and gives the texts back; it reads any writer's packs and is safe
  *     on any input (garbage and truncated data are refused, never read out of bounds).
@@ -110,7 +111,7 @@ unsigned pm_cdtext_crc(const unsigned char pack[16]);
  * What the encoder needs: 1-8 blocks, each with its language code (0-0x7F, see
  * pm_cdtext_language_code) and its text; every block the same track_count (1-99, the tracks
  * numbered from 1). copyright is the size information's copyright byte (0x00 none, 0x03).
- * storage is NULL (it is for inputs the library builds and frees itself).
+ * storage belongs to the input when pm_cdtext_input_from_project filled it, and is NULL otherwise.
  */
 typedef struct pm_cdtext_input {
     int block_count;
@@ -137,6 +138,21 @@ typedef struct pm_cdtext_input {
  */
 pm_status pm_cdtext_encode(const pm_cdtext_input *in, unsigned char **out, size_t *size,
                            pm_diag *diag) PM_WARN_UNUSED;
+
+/*
+ * Fill *in from a project (its texts are borrowed: the project must outlive *in), without looking
+ * at <cd cdtext>: the caller writes no CD-TEXT when that is "no". Block 0 is the album's language
+ * with the album's and tracks' own text; each album <cdtext> adds a block. Where a block leaves a
+ * field out, the album's (or the track's) main text fills it in, field by field; a track's
+ * performer defaults to the disc's performer of the same block. The genre goes in every block;
+ * with <cd cdtext-isrc="yes"> the UPC and ISRCs do too. A language CD-TEXT has no code for is
+ * left as -1, which the encoder refuses (validate.c has named it already). Returns PM_OK;
+ * PM_ERR_INVALID when the project has no tracks, over 99 or over 8 blocks; PM_ERR_NOMEM. Free
+ * with pm_cdtext_input_fini, whatever the status.
+ */
+pm_status pm_cdtext_input_from_project(const pm_project *project, pm_cdtext_input *in,
+                                       pm_diag *diag) PM_WARN_UNUSED;
+void pm_cdtext_input_fini(pm_cdtext_input *in);
 
 /* ---- decoder ------------------------------------------------------------------------------ */
 
