@@ -13,7 +13,8 @@
  *    ceiling; the delay is swallowed by process and given back by drain;
  *  - block sizes 1, 13 and 4096, a short output, and in-place processing give identical output,
  *    on dense limiting and on sparse peaks between silences;
- *  - latency() is the look-ahead in frames; parameters out of range are refused.
+ *  - latency() is the look-ahead in frames; the threshold is 0.05 dB under the ceiling, more
+ *    with a short ramp; parameters out of range are refused.
  * What the output measures at 16x, and the detector, are in test-limiter.c.
  */
 #include "dsp/limiter.h"
@@ -371,6 +372,32 @@ static void test_latency(void)
         }
     }
     ok(all, "latency() is the look-ahead in frames: 2, 3 and 5 ms at 44.1, 48 and 96 kHz");
+
+    /* The threshold: the plain margin with a long ramp, a larger one with a short ramp (2 ms at
+     * 44.1 kHz is 88 frames, of which the ramp gets 25). */
+    pm_limiter_config cfg = config_with(-1.0);
+    pm_stage *st = NULL;
+    pm_stage_format in = {48000, 2, 4096}, out;
+    if (pm_limiter_new(&cfg, &st, NULL) != PM_OK)
+        bail_out("cannot make a limiter");
+    double before = pm_limiter_threshold_dbtp(st);
+    double long_ramp = NAN, short_ramp = NAN;
+    if (pm_stage_start(st, &in, &out, NULL) == PM_OK)
+        long_ramp = pm_limiter_threshold_dbtp(st);
+    pm_stage_free(st);
+    cfg.lookahead_sec = 0.002;
+    in.rate_hz = 44100;
+    if (pm_limiter_new(&cfg, &st, NULL) != PM_OK)
+        bail_out("cannot make a limiter");
+    if (pm_stage_start(st, &in, &out, NULL) == PM_OK)
+        short_ramp = pm_limiter_threshold_dbtp(st);
+    pm_stage_free(st);
+    double expected = -1.0 - PM_LIMITER_MARGIN_DB * PM_LIMITER_MARGIN_RAMP_FRAMES / 25.0;
+    ok(isnan(before) && fabs(long_ramp + 1.0 + PM_LIMITER_MARGIN_DB) < 1e-12 &&
+           fabs(short_ramp - expected) < 1e-12,
+       "threshold %.3f dBTP for 3 ms at 48 kHz, %.3f dBTP for 2 ms at 44.1 kHz (%.3f), none "
+       "before start",
+       long_ramp, short_ramp, expected);
 }
 
 static void test_parameters(void)

@@ -37,6 +37,7 @@ typedef struct limiter {
     size_t latency;    /* L: the delay, in frames */
     size_t ramp;       /* W = L - HALF - HOLD + 1 */
     size_t box1, box2; /* the two moving averages: box1 + box2 - 1 = ramp */
+    double margin_db;  /* see PM_LIMITER_MARGIN_DB */
     double threshold;  /* linear: the ceiling lowered by the margin */
     float threshold_f;
     double release_step; /* per frame: 1 - exp(-1 / (release_sec * rate)) */
@@ -481,7 +482,11 @@ static pm_status lim_start(pm_stage *stage, const pm_stage_format *in, pm_stage_
     lim->box1 = (lim->ramp + 1) / 2;
     lim->box2 = lim->ramp + 1 - lim->box1;
     lim->dq_capacity = 2 * HOLD + lim->ramp;
-    lim->threshold = pow(10.0, (cfg->ceiling_dbtp - PM_LIMITER_MARGIN_DB) / 20.0);
+    /* A shorter ramp is a steeper one: its gain varies more under the kernel around a peak
+     * and moves the interpolated output more, so the margin grows with its steepness. */
+    double short_ramp = (double)PM_LIMITER_MARGIN_RAMP_FRAMES / (double)lim->ramp;
+    lim->margin_db = PM_LIMITER_MARGIN_DB * (short_ramp > 1.0 ? short_ramp : 1.0);
+    lim->threshold = pow(10.0, (cfg->ceiling_dbtp - lim->margin_db) / 20.0);
     /* Rounded down into single precision, so the float comparison never lets more through. */
     lim->threshold_f = (float)lim->threshold;
     if ((double)lim->threshold_f > lim->threshold)
@@ -595,6 +600,14 @@ double pm_limiter_max_reduction_db(const pm_stage *stage)
     if (stage->ops != &limiter_ops || !lim->reduced)
         return 0.0;
     return -20.0 * log10(lim->min_gain);
+}
+
+double pm_limiter_threshold_dbtp(const pm_stage *stage)
+{
+    const limiter *lim = (const limiter *)stage;
+    if (stage->ops != &limiter_ops || !stage->started)
+        return NAN;
+    return lim->config.ceiling_dbtp - lim->margin_db;
 }
 
 uint64_t pm_limiter_reduced_frames(const pm_stage *stage)

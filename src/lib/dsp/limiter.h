@@ -13,8 +13,8 @@
  *            finds the peak between the points (a sine reads at most 0.005 dB low at 8x,
  *            where the points alone read up to 0.17 dB low); it needs the next
  *            PM_TRUEPEAK_TAPS / 2 frames
- *   require  r(j) = min(1, threshold / peak), where threshold is the ceiling lowered by
- *            PM_LIMITER_MARGIN_DB
+ *   require  r(j) = min(1, threshold / peak), where threshold is the ceiling lowered by a
+ *            margin (below)
  *   hold     the minimum of r over a window from H frames before a frame to H + ramp - 1
  *            frames after it (H = PM_TRUEPEAK_TAPS / 2), kept in a monotonic deque (O(1) per
  *            frame): the gain is at or under r(j) over the whole interpolation kernel around
@@ -47,11 +47,15 @@
  *
  * The margin: the detector's parabola can read a peak slightly low (at 8x by up to 0.005 dB
  * on a sine at fs/2; at 4x by up to 0.05 dB at 0.45 fs and 0.07 dB at fs/2), and a gain that
- * varies under the kernel changes the interpolated output slightly. PM_LIMITER_MARGIN_DB
- * covers both with room: on the torture signals of test-limiter, measured at 16x, the output
- * stays 0.045 dB or more under the ceiling at 8x. It is not a proof: the render stage measures
- * the final file and re-runs with a lower ceiling where it is passed (DESIGN.md step 4). Use
- * 4x only where speed matters more than the last 0.05 dB.
+ * varies under the kernel around a peak (where the ramp towards a larger peak close after it
+ * begins) moves the interpolated output. The second grows with the ramp's steepness: on 1500
+ * seconds of full-scale white noise at 44.1 kHz, measured at 16x, the output passed the
+ * threshold by at most 0.007 dB with the default 3 ms (a ramp of 70 frames), 0.012 dB at
+ * 2.5 ms (48 frames), 0.05 dB at 2 ms (25 frames). So the threshold is PM_LIMITER_MARGIN_DB
+ * under the ceiling, and more for ramps shorter than PM_LIMITER_MARGIN_RAMP_FRAMES, in
+ * proportion (0.096 dB at 2 ms and 44.1 kHz); pm_limiter_threshold_dbtp() tells. It is not a
+ * proof: the render stage measures the final file and re-runs with a lower ceiling where it
+ * is passed (DESIGN.md step 4). Use 4x only where speed matters more than the last 0.05 dB.
  *
  * Speed: detection costs 64 multiply-adds per grid point and channel, in single precision (its
  * rounding, under 1e-5 dB, is far inside the margin), vectorised by the compiler from plain C
@@ -70,8 +74,10 @@
 #include "dsp/stage.h"
 #include "premaster.h"
 
-/* Detection threshold under the ceiling (see "The margin" above). */
+/* The threshold's distance under the ceiling, and the ramp under which it grows (see "The
+ * margin" above). */
 #define PM_LIMITER_MARGIN_DB 0.05
+#define PM_LIMITER_MARGIN_RAMP_FRAMES 48
 
 /* Parameter ranges. */
 #define PM_LIMITER_CEILING_MIN_DBTP -60.0
@@ -109,5 +115,9 @@ pm_status pm_limiter_new(const pm_limiter_config *config, pm_stage **out,
  */
 double pm_limiter_max_reduction_db(const pm_stage *stage);
 uint64_t pm_limiter_reduced_frames(const pm_stage *stage);
+
+/* The threshold the detector holds peaks to, in dBTP (the ceiling less the margin), once
+ * started; NAN before. */
+double pm_limiter_threshold_dbtp(const pm_stage *stage);
 
 #endif
