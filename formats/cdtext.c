@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "cdtext.h"
 
+#include <ctype.h>
 #include <string.h>
 
 int pm_cdtext_latin1(const char *utf8, size_t *latin1_bytes, unsigned long *bad, char bad_utf8[5])
@@ -30,6 +31,10 @@ int pm_cdtext_latin1(const char *utf8, size_t *latin1_bytes, unsigned long *bad,
                 return -1;
             cp = (cp << 6) | (p[i] & 0x3F);
         }
+        /* An overlong form would smuggle a NUL (C0 80) or any other character past a check on
+         * its bytes, and a NUL would end the text early in the packs. */
+        if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000))
+            return -1;
         if (cp > 0xFF) {
             if (bad)
                 *bad = cp;
@@ -45,51 +50,6 @@ int pm_cdtext_latin1(const char *utf8, size_t *latin1_bytes, unsigned long *bad,
     if (latin1_bytes)
         *latin1_bytes = count;
     return 1;
-}
-
-/* The bytes a text takes in the packs: its ISO-8859-1 characters and the terminating NUL. */
-static size_t text_bytes(const char *text)
-{
-    size_t n;
-    if (!text)
-        return 1;
-    if (pm_cdtext_latin1(text, &n, NULL, NULL) != 1)
-        n = strlen(text);
-    return n + 1;
-}
-
-static size_t packs_for(size_t bytes)
-{
-    return (bytes + PM_CDTEXT_PACK_PAYLOAD - 1) / PM_CDTEXT_PACK_PAYLOAD;
-}
-
-size_t pm_cdtext_block_packs(const pm_cdtext_block_text *block)
-{
-    size_t packs = 3; /* 0x8F size information */
-    /* A type that is present carries a text for the disc and every track, empty or not
-     * (libburn doc/cdtext.txt); texts of one type run on across packs. */
-    for (int type = 0; type < PM_CDTEXT_TYPE_COUNT; type++) {
-        const char *const *texts = block->texts[type];
-        if (!texts)
-            continue;
-        int present = 0;
-        size_t bytes = 0;
-        for (int i = 0; i <= block->track_count; i++) {
-            present |= texts[i] && *texts[i];
-            bytes += text_bytes(texts[i]);
-        }
-        if (present)
-            packs += packs_for(bytes);
-    }
-    if (block->genre && *block->genre)
-        packs += packs_for(2 + text_bytes(block->genre)); /* 2-byte genre code, then text */
-    if (block->codes) {
-        size_t bytes = 0;
-        for (int i = 0; i <= block->track_count; i++)
-            bytes += text_bytes(block->codes[i]);
-        packs += packs_for(bytes);
-    }
-    return packs;
 }
 
 int pm_cdtext_language_code(const char *iso)
@@ -118,4 +78,61 @@ int pm_cdtext_language_code(const char *iso)
         if (strcmp(table[i].iso, iso) == 0)
             return table[i].code;
     return -1;
+}
+
+const char *pm_cdtext_type_name(pm_cdtext_type type)
+{
+    static const char *const names[PM_CDTEXT_TYPE_COUNT] = {
+        "title", "performer", "songwriter", "composer", "arranger", "message"};
+    return (int)type >= 0 && type < PM_CDTEXT_TYPE_COUNT ? names[type] : "?";
+}
+
+/* Case-insensitive ASCII comparison: genre names are ASCII, and the C locale's strcasecmp is
+ * not in C11. */
+static int same_name(const char *a, const char *b)
+{
+    while (*a && tolower((unsigned char)*a) == tolower((unsigned char)*b)) {
+        a++;
+        b++;
+    }
+    return *a == '\0' && *b == '\0';
+}
+
+int pm_cdtext_genre_code(const char *genre)
+{
+    /* Sony's genre codes for the 0x87 pack (ddp-notes 1.8: a 2-byte code, then text), as
+     * libcdio's cdtext_genre_t numbers them; a few everyday spellings map onto the same codes. */
+    static const struct { const char *name; int code; } table[] = {
+        {"Adult Contemporary", 2}, {"Alternative Rock", 3}, {"Childrens Music", 4},
+        {"Children's Music", 4},   {"Classical", 5},        {"Contemporary Christian", 6},
+        {"Country", 7},            {"Dance", 8},            {"Easy Listening", 9},
+        {"Erotic", 10},            {"Folk", 11},            {"Gospel", 12},
+        {"Hip Hop", 13},           {"Hip-Hop", 13},         {"Jazz", 14},
+        {"Latin", 15},             {"Musical", 16},         {"New Age", 17},
+        {"Opera", 18},             {"Operetta", 19},        {"Pop Music", 20},
+        {"Pop", 20},               {"Rap", 21},             {"Reggae", 22},
+        {"Rock Music", 23},        {"Rock", 23},            {"Rhythm & Blues", 24},
+        {"R&B", 24},               {"Sound Effects", 25},   {"Soundtrack", 26},
+        {"Spoken Word", 27},       {"World Music", 28},
+    };
+    if (!genre || !*genre)
+        return 0;
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (same_name(genre, table[i].name))
+            return table[i].code;
+    return 1;
+}
+
+unsigned pm_cdtext_crc(const unsigned char pack[16])
+{
+    /* CRC-16, polynomial x^16 + x^12 + x^5 + 1 (0x1021), initial value 0, most significant bit
+     * first, the result inverted (ddp-notes 1.8; MMC-3 Annex J says "all bits inverted"). */
+    unsigned crc = 0;
+    for (int i = 0; i < 16; i++) {
+        crc ^= (unsigned)pack[i] << 8;
+        for (int bit = 0; bit < 8; bit++)
+            crc = crc & 0x8000 ? (crc << 1) ^ 0x1021 : crc << 1;
+        crc &= 0xFFFF;
+    }
+    return crc ^ 0xFFFF;
 }

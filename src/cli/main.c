@@ -203,16 +203,17 @@ static int run_render(const char *name, const options *opts, pm_diag *diag)
         return usage_error(name, "needs exactly one project file");
     if (!opts->output)
         return usage_error(name, "needs -o OUT, the folder to render into");
+    long jobs = 0;
     if (opts->jobs) {
         char *end;
-        long jobs = strtol(opts->jobs, &end, 10);
+        jobs = strtol(opts->jobs, &end, 10);
         if (*end || jobs < 1 || jobs > 1024)
             return usage_error(name, "-j takes a number of threads from 1 to 1024");
     }
     progress_bar bar = {0};
     int tty = isatty(STDERR_FILENO) && !opts->quiet && !opts->json;
-    pm_status status = pm_render(opts->args[0], opts->output, tty ? show_progress : NULL, &bar,
-                                 diag);
+    pm_status status = pm_render(opts->args[0], opts->output, (int)jobs,
+                                 tty ? show_progress : NULL, &bar, diag);
     if (bar.shown)
         fputc('\n', stderr);
     print_diag(diag, opts);
@@ -337,7 +338,8 @@ static const command commands[] = {
      "album) and MANIFEST.sha256; a project asking for CD, vinyl or streaming deliverables is\n"
      "refused with status 2 until those formats are in.\n"
      "  -o OUT     the folder to render into\n"
-     "  -j N       threads (accepted; this version renders on one)\n",
+     "  -j N       threads for the target stages (default: one per processor; the output\n"
+     "             is the same whatever N is)\n",
      run_render, 1},
     {"verify", "verify OUT [--json]",
      "Re-prove a folder written by render: every file in MANIFEST.sha256 is there and matches,\n"

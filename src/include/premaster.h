@@ -181,13 +181,16 @@ typedef void (*pm_progress_fn)(void *context, const char *stage, double fraction
  * copied project, plan.json, report.json and MANIFEST.sha256, read it all back and verify it.
  * out_dir may be missing, empty or an earlier render (replaced whole); anything else is refused.
  * Nothing appears under out_dir's name until all of it is written and verified.
- * progress may be NULL. Returns PM_OK; PM_ERR_INVALID (the project has errors, or a deliverable
- * failed its verification); PM_ERR_EXISTS (out_dir holds something else); PM_ERR_UNSUPPORTED
+ * jobs: threads for the target stages (0: one per processor; the output does not depend on it).
+ * progress may be NULL. Returns PM_OK; PM_ERR_INVALID (the project has errors; or a target could
+ * not be met or a deliverable failed its verification: then the folder is written, and the
+ * report and diag say what failed); PM_ERR_EXISTS (out_dir holds something else); PM_ERR_UNSUPPORTED
  * (the project asks for a deliverable this version cannot write); PM_ERR_IO; PM_ERR_NOMEM. Every
  * problem is in diag.
  */
-pm_status pm_render(const char *project_path, const char *out_dir, pm_progress_fn progress,
-                    void *progress_context, pm_diag *diag) PM_WARN_UNUSED;
+pm_status pm_render(const char *project_path, const char *out_dir, int jobs,
+                    pm_progress_fn progress, void *progress_context,
+                    pm_diag *diag) PM_WARN_UNUSED;
 
 /*
  * Re-prove a render folder: every file listed in MANIFEST.sha256 is there and matches, and no

@@ -7,6 +7,7 @@
 #include "chain.h"
 #include "dsp/dynamics.h"
 #include "dsp/eq.h"
+#include "dsp/linbass.h"
 
 void pm_chain_stages_free(pm_stage **stages, size_t count)
 {
@@ -84,13 +85,10 @@ static pm_status build_one(const pm_proc *procs, size_t count, size_t i, size_t 
     case PM_PROC_GAIN: status = pm_gain_new(proc->gain_db, out, diag); break;
     case PM_PROC_WIDTH: status = pm_width_new(proc->amount, out, diag); break;
     case PM_PROC_MONOBASS:
-        if (proc->phase == PM_PHASE_LINEAR) {
-            pm_diag_add(diag, PM_SEV_ERROR, file, proc->line, NULL,
-                        "<monobass phase=\"linear\"> is not available in this version; use "
-                        "phase=\"minimum\" (the default)");
-            return PM_ERR_UNSUPPORTED;
-        }
-        status = pm_monobass_new(proc->freq_hz, out, diag);
+        if (proc->phase == PM_PHASE_LINEAR)
+            status = pm_monobass_linear_new(proc->freq_hz, out, diag);
+        else
+            status = pm_monobass_new(proc->freq_hz, out, diag);
         break;
     case PM_PROC_COMPRESSOR: {
         /* Peak detection: the project format has no choice of detector, and a mastering

@@ -15,7 +15,7 @@
  * The stages of chain into a new array *stages of *count (the caller frees the stages with
  * pm_stage_free and the array with free(), or hands both to pm_pipeline_new). An empty chain
  * gives *count 0 and *stages NULL. A processor that cannot be built is an error in diag at its
- * line of file (PM_ERR_INVALID, PM_ERR_UNSUPPORTED); PM_ERR_NOMEM.
+ * line of file (PM_ERR_INVALID; PM_ERR_INTERNAL for a kind it does not know); PM_ERR_NOMEM.
  */
 pm_status pm_chain_stages(const pm_chain *chain, const char *file, pm_diag *diag,
                           pm_stage ***stages, size_t *count) PM_WARN_UNUSED;

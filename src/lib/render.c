@@ -24,6 +24,8 @@
 #include "alloc.h"
 #include "dsp/truepeak.h"
 #include "engine.h"
+#include "fan.h"
+#include "format.h"
 #include "fsutil.h"
 #include "plan.h"
 #include "project.h"
@@ -132,7 +134,8 @@ static void json_figures(pm_strbuf *out, const pm_meter_result *r)
     json_num(out, "min_correlation_below_300hz", r->min_lf_correlation, 4);
 }
 
-static char *report_json(const pm_project *p, const master_figures *f, double seconds)
+static char *report_json(const pm_project *p, const master_figures *f, const char *targets,
+                         const pm_format_check *checks, size_t check_count, double seconds)
 {
     const pm_plan *plan = p->plan;
     pm_strbuf out;
@@ -153,8 +156,15 @@ static char *report_json(const pm_project *p, const master_figures *f, double se
         json_figures(&out, &f->items[i]);
         pm_strbuf_append(&out, "}");
     }
-    /* The format stages add their deliverables and the checks they ran on them. */
-    pm_strbuf_append(&out, "\n  ]\n},\n\"targets\": [],\n\"verification\": [],\n");
+    /* The format stages' deliverables and the checks they ran on them. */
+    pm_strbuf_printf(&out, "\n  ]\n},\n\"targets\": [%s%s],\n\"verification\": [", targets,
+                     *targets ? "\n" : "");
+    for (size_t i = 0; i < check_count; i++) {
+        pm_strbuf_printf(&out, "%s\n  {\"check\": ", i ? "," : "");
+        pm_strbuf_json_string(&out, checks[i].what);
+        pm_strbuf_printf(&out, ", \"ok\": %s}", checks[i].ok ? "true" : "false");
+    }
+    pm_strbuf_append(&out, check_count ? "\n],\n" : "],\n");
     /* Timings apart, in one object, so that everything else is the same on every run. */
     pm_strbuf_printf(&out, "\"run\": {\"seconds\": %.3f}\n}\n", seconds);
     return pm_strbuf_take(&out);
@@ -270,22 +280,31 @@ static double now_sec(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+/* The format that writes a kind of deliverable, or NULL when this version has none. */
+static const pm_format_ops *format_named(const char *name)
+{
+    for (size_t i = 0; pm_formats[i]; i++)
+        if (strcmp(pm_formats[i]->name, name) == 0)
+            return pm_formats[i];
+    return NULL;
+}
+
 /* The deliverables this version cannot write yet: each is an error at its element. */
 static int refuse_missing_formats(const pm_project *p, pm_diag *diag)
 {
     int refused = 0;
-    if (p->cd.line) {
+    if (p->cd.line && !format_named("cd")) {
         pm_diag_add(diag, PM_SEV_ERROR, p->path, p->cd.line, NULL,
                     "CD deliverables (DDP, cue, TOC) are not available in premaster %s yet",
                     pm_version());
         refused = 1;
     }
-    if (p->vinyl.line) {
+    if (p->vinyl.line && !format_named("vinyl")) {
         pm_diag_add(diag, PM_SEV_ERROR, p->path, p->vinyl.line, NULL,
                     "vinyl deliverables are not available in premaster %s yet", pm_version());
         refused = 1;
     }
-    for (size_t i = 0; i < p->streaming_count; i++) {
+    for (size_t i = 0; i < p->streaming_count && !format_named("streaming"); i++) {
         pm_diag_add(diag, PM_SEV_ERROR, p->path, p->streaming[i].line, NULL,
                     "streaming deliverables are not available in premaster %s yet",
                     pm_version());
@@ -294,8 +313,94 @@ static int refuse_missing_formats(const pm_project *p, pm_diag *diag)
     return refused;
 }
 
-pm_status pm_render(const char *project_path, const char *out_dir, pm_progress_fn progress,
-                    void *progress_context, pm_diag *diag)
+/* The dither seed: the project's, or one derived from the project file's bytes, so that the
+ * same project always gives the same bytes and never the clock's. */
+static uint64_t project_seed(const pm_project *p, const char *text, size_t size)
+{
+    if (p->has_seed)
+        return p->seed;
+    pm_sha256 h;
+    char hex[65];
+    pm_sha256_init(&h);
+    pm_sha256_update(&h, text, size);
+    pm_sha256_final(&h, hex);
+    return strtoull((char[17]){hex[0], hex[1], hex[2], hex[3], hex[4], hex[5], hex[6], hex[7],
+                               hex[8], hex[9], hex[10], hex[11], hex[12], hex[13], hex[14],
+                               hex[15], 0},
+                    NULL, 16);
+}
+
+enum { MAX_FORMATS = 8, MAX_CHECKS = 256 };
+
+/* The formats' part of a render: prepare every wanted format, render all their targets in one
+ * set of passes, then let each finish and verify. *report receives the formats' JSON objects,
+ * checks what they verified. PM_ERR_INVALID when a target was not met or a check failed (the
+ * files are written). */
+static pm_status render_formats(const pm_project *p, const char *partial, uint64_t seed,
+                                int jobs, pm_progress_fn progress, void *progress_context,
+                                pm_strbuf *report, pm_format_check *checks, size_t *check_count,
+                                pm_diag *diag)
+{
+    const pm_format_ops *ops[MAX_FORMATS];
+    pm_format_stage *stages[MAX_FORMATS] = {0};
+    pm_target_config *targets[MAX_FORMATS] = {0};
+    size_t counts[MAX_FORMATS] = {0}, formats = 0, total = 0;
+    pm_status status = PM_OK;
+    for (size_t i = 0; pm_formats[i] && formats < MAX_FORMATS && status == PM_OK; i++) {
+        if (!pm_formats[i]->wanted(p))
+            continue;
+        char dir[4096];
+        if (pm_path_join(dir, sizeof dir, partial, pm_formats[i]->name) != 0 ||
+            mkdir(dir, 0777) != 0) {
+            pm_diag_add(diag, PM_SEV_ERROR, dir, 0, NULL, "cannot be made: %s", strerror(errno));
+            status = PM_ERR_IO;
+            break;
+        }
+        ops[formats] = pm_formats[i];
+        status = pm_formats[i]->prepare(p, dir, seed, &stages[formats], &targets[formats],
+                                        &counts[formats], diag);
+        total += counts[formats];
+        formats++;
+    }
+    pm_target_config *all = pm_alloc_zeroed(total ? total : 1, sizeof *all);
+    pm_target_result *results = pm_alloc_zeroed(total ? total : 1, sizeof *results);
+    if (status == PM_OK && (!all || !results))
+        status = PM_ERR_NOMEM;
+    size_t k = 0;
+    for (size_t f = 0; status == PM_OK && f < formats; f++)
+        for (size_t t = 0; t < counts[f]; t++)
+            all[k++] = targets[f][t];
+    if (status == PM_OK && total)
+        status = pm_targets_render(p, all, total, results, jobs, progress, progress_context, diag);
+    int missed = 0;
+    for (size_t t = 0; status == PM_OK && t < total; t++)
+        if (!results[t].met) {
+            pm_diag_add(diag, PM_SEV_ERROR, p->path, all[t].line, NULL, "%s: %s", all[t].name,
+                        results[t].why);
+            missed = 1;
+        }
+    k = 0;
+    for (size_t f = 0; status == PM_OK && f < formats; f++) {
+        pm_strbuf_append(report, f ? ",\n  " : "\n  ");
+        size_t before = *check_count;
+        status = ops[f]->finish(stages[f], results + k, report, checks, MAX_CHECKS, check_count,
+                                diag);
+        for (size_t c = before; c < *check_count; c++)
+            missed |= !checks[c].ok;
+        k += counts[f];
+    }
+    for (size_t t = 0; results && t < total; t++)
+        pm_target_result_fini(&results[t]);
+    free(results);
+    free(all);
+    for (size_t f = 0; f < formats; f++)
+        if (stages[f])
+            ops[f]->free(stages[f]);
+    return status == PM_OK && missed ? PM_ERR_INVALID : status;
+}
+
+pm_status pm_render(const char *project_path, const char *out_dir, int jobs,
+                    pm_progress_fn progress, void *progress_context, pm_diag *diag)
 {
     double started = now_sec();
     if (strlen(out_dir) > 2048) {
@@ -329,18 +434,41 @@ pm_status pm_render(const char *project_path, const char *out_dir, pm_progress_f
         return PM_ERR_IO;
     }
 
+    if (jobs < 1)
+        jobs = pm_cpu_count();
     master_figures figures = {0};
     char *text = NULL;
     size_t size = 0;
+    uint64_t seed = 0;
     status = measure_master(p, &figures, progress, progress_context, diag);
     /* the project as given, byte for byte */
     if (status == PM_OK && (status = pm_read_file(project_path, &text, &size)) != PM_OK)
         pm_diag_add(diag, PM_SEV_ERROR, project_path, 0, NULL, "cannot be read again to copy it");
     if (status == PM_OK) {
+        seed = project_seed(p, text, size);
         (void)pm_path_join(path, sizeof path, partial, "project.xml");
         status = pm_write_file_atomic(path, text, size, diag);
     }
     free(text);
+    pm_strbuf targets;
+    pm_strbuf_init(&targets);
+    pm_format_check *checks = pm_alloc_zeroed(MAX_CHECKS, sizeof *checks);
+    size_t check_count = 0;
+    int missed = 0;
+    if (status == PM_OK && !checks)
+        status = PM_ERR_NOMEM;
+    if (status == PM_OK) {
+        status = render_formats(p, partial, seed, jobs, progress, progress_context, &targets,
+                                checks, &check_count, diag);
+        /* a target not met or a check failed: the files stay, the report says, exit 1 */
+        if (status == PM_ERR_INVALID) {
+            missed = 1;
+            status = PM_OK;
+        }
+    }
+    char *targets_json = pm_strbuf_take(&targets);
+    if (status == PM_OK && !targets_json)
+        status = PM_ERR_NOMEM;
     if (status == PM_OK) {
         text = pm_plan_to_json(p);
         (void)pm_path_join(path, sizeof path, partial, "plan.json");
@@ -348,7 +476,7 @@ pm_status pm_render(const char *project_path, const char *out_dir, pm_progress_f
         free(text);
     }
     if (status == PM_OK) {
-        text = report_json(p, &figures, now_sec() - started);
+        text = report_json(p, &figures, targets_json, checks, check_count, now_sec() - started);
         (void)pm_path_join(path, sizeof path, partial, "report.json");
         status = text ? pm_write_file_atomic(path, text, strlen(text), diag) : PM_ERR_NOMEM;
         free(text);
@@ -378,7 +506,11 @@ pm_status pm_render(const char *project_path, const char *out_dir, pm_progress_f
                         "the earlier render, moved aside, could not be removed");
         }
     }
-    if (status != PM_OK && pm_remove_tree(partial) != PM_OK)
+    free(targets_json);
+    free(checks);
+    if (status == PM_OK && missed)
+        status = PM_ERR_INVALID;
+    if (status != PM_OK && !missed && pm_remove_tree(partial) != PM_OK)
         pm_diag_add(diag, PM_SEV_WARNING, partial, 0, NULL,
                     "the unfinished render could not be removed");
     free(figures.items);

@@ -287,6 +287,17 @@ static void check_cdtext_field(const pm_project *p, pm_diag *diag, int line, con
     else if (bytes > PM_CDTEXT_MAX_TEXT_BYTES)
         ERROR(line, "%s %s is %zu bytes in CD-TEXT, over the 160 a field may hold; shorten it, "
               "or set cdtext=\"no\" on <cd>", owner, field, bytes);
+    else if (strcmp(text, "\t") == 0)
+        ERROR(line, "%s %s is a lone TAB, which CD-TEXT readers take for \"the same as the "
+              "previous track\"; write the text out, or set cdtext=\"no\" on <cd>", owner, field);
+}
+
+static int is_ascii(const char *text)
+{
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++)
+        if (*c >= 0x80)
+            return 0;
+    return 1;
 }
 
 static void check_cdtext_fields(const pm_project *p, pm_diag *diag, int line, const char *owner,
@@ -294,22 +305,6 @@ static void check_cdtext_fields(const pm_project *p, pm_diag *diag, int line, co
 {
     for (int type = 0; type < PM_CDTEXT_TYPE_COUNT; type++)
         check_cdtext_field(p, diag, line, owner, text_fields[type], text_field(text, type));
-}
-
-/* The text of item (0 the disc, k track k) in block b (0 the main text), falling back to the
- * main text where a track has no <cdtext> of that language. */
-static const pm_text *block_text(const pm_project *p, size_t b, int item)
-{
-    if (b == 0)
-        return item ? &p->tracks[item - 1].text : &p->album.text;
-    const pm_cdtext_block *block = &p->album.cdtext[b - 1];
-    if (!item)
-        return &block->text;
-    const pm_track *t = &p->tracks[item - 1];
-    for (size_t k = 0; k < t->cdtext_count; k++)
-        if (strcmp(t->cdtext[k].language, block->language) == 0)
-            return &t->cdtext[k].text;
-    return &t->text;
 }
 
 static void check_cdtext_languages(const pm_project *p, pm_diag *diag)
@@ -362,6 +357,11 @@ static void check_cdtext(const pm_project *p, pm_diag *diag)
     char owner[64];
     check_cdtext_fields(p, diag, a->line, "<album>", &a->text);
     check_cdtext_field(p, diag, a->line, "<album>", "genre", a->genre);
+    /* The genre's text is ASCII in CD-TEXT: libcdio reads it so, and a Latin-1 letter comes
+     * back as nothing there (cdtext.h). */
+    if (a->genre && pm_cdtext_latin1(a->genre, NULL, NULL, NULL) == 1 && !is_ascii(a->genre))
+        ERROR(a->line, "<album> genre \"%s\" goes to CD-TEXT, which keeps the genre in ASCII; "
+              "spell it without accents, or set cdtext=\"no\" on <cd>", a->genre);
     for (size_t b = 0; b < a->cdtext_count; b++) {
         snprintf(owner, sizeof owner, "<album> <cdtext language=\"%s\">", a->cdtext[b].language);
         check_cdtext_fields(p, diag, a->cdtext[b].line, owner, &a->cdtext[b].text);
@@ -376,34 +376,22 @@ static void check_cdtext(const pm_project *p, pm_diag *diag)
             check_cdtext_fields(p, diag, t->cdtext[k].line, owner, &t->cdtext[k].text);
         }
     }
-    if (p->track_count > PM_CD_MAX_TRACKS)
+    if (p->track_count > PM_CD_MAX_TRACKS || blocks > PM_CDTEXT_MAX_BLOCKS)
         return;
 
-    /* Each block's size in packs, as the encoder will lay it out. */
-    const char *texts[PM_CDTEXT_TYPE_COUNT][PM_CD_MAX_TRACKS + 1];
-    const char *codes[PM_CD_MAX_TRACKS + 1];
-    for (size_t b = 0; b < blocks && b < PM_CDTEXT_MAX_BLOCKS; b++) {
-        for (int item = 0; item <= (int)p->track_count; item++) {
-            const pm_text *text = block_text(p, b, item);
-            for (int type = 0; type < PM_CDTEXT_TYPE_COUNT; type++)
-                texts[type][item] = text_field(text, type);
-            /* A track's performer defaults to the album's. */
-            if (item && !texts[PM_CDTEXT_PERFORMER][item])
-                texts[PM_CDTEXT_PERFORMER][item] = block_text(p, b, 0)->artist;
-            codes[item] = item ? p->tracks[item - 1].isrc : a->upc;
+    /* Each block's size in packs, from the very input the encoder is given (cdtext_project.c). */
+    pm_cdtext_input in;
+    if (pm_cdtext_input_from_project(p, &in, NULL) == PM_OK) {
+        for (int b = 0; b < in.block_count; b++) {
+            size_t packs = pm_cdtext_block_packs(&in.blocks[b]);
+            if (packs > PM_CDTEXT_MAX_BLOCK_PACKS)
+                ERROR(b ? a->cdtext[b - 1].line : a->line, "the CD-TEXT block in language "
+                      "\"%s\" needs %zu packs, over the 256 a block may hold; shorten the texts "
+                      "(a message on every track costs most) or set cdtext=\"no\" on <cd>",
+                      b ? a->cdtext[b - 1].language : a->language, packs);
         }
-        pm_cdtext_block_text block = {.track_count = (int)p->track_count,
-                                      .genre = a->genre,
-                                      .codes = p->cd.cdtext_isrc ? codes : NULL};
-        for (int type = 0; type < PM_CDTEXT_TYPE_COUNT; type++)
-            block.texts[type] = texts[type];
-        size_t packs = pm_cdtext_block_packs(&block);
-        if (packs > PM_CDTEXT_MAX_TEXT_PACKS + 3)
-            ERROR(b ? a->cdtext[b - 1].line : a->line, "the CD-TEXT block in language \"%s\" "
-                  "needs %zu packs, over the 256 a block may hold; shorten the texts (a message "
-                  "on every track costs most) or set cdtext=\"no\" on <cd>",
-                  b ? a->cdtext[b - 1].language : a->language, packs);
     }
+    pm_cdtext_input_fini(&in);
 }
 
 /* ---- targets ------------------------------------------------------------------------------- */

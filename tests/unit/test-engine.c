@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The engine's timeline (engine.h), measured on a sequence of clicks: sources at 48, 44.1 and
- * 96 kHz (two of them converted to the 48 kHz working rate, through the resampler's latency),
+ * 96 kHz (two of them converted to the 48 kHz working rate, through the resampler's latency;
+ * the album chain holds a linear-phase mono-bass filter, with its own latency),
  * trims, gaps, a crossfade, a pause over audio (pregap-audio), an index and a hidden track.
  * Every click must come out on the sample the plan gives it, every gap must be digital
- * silence, and the stream must be exactly the plan's length. Then: an equal-power crossfade of
+ * silence, and the stream must be exactly the plan's length; the same again after a target stage
+ * that converts to 44.1 kHz and limits (two more latencies). Then: an equal-power crossfade of
  * uncorrelated noise keeps its power within 0.5 dB; fades follow their curves; the album chain
  * runs over the whole stream; two runs give identical streams.
  */
@@ -12,6 +14,7 @@
 #include "item.h"
 #include "plan.h"
 #include "premaster.h"
+#include "target.h"
 
 #include "../tap.h"
 
@@ -43,6 +46,33 @@ static pm_status keep(void *context, const double *const *block, size_t frames)
     memcpy(c->l + c->n, block[0], frames * sizeof(double));
     memcpy(c->r + c->n, block[1], frames * sizeof(double));
     c->n += frames;
+    return PM_OK;
+}
+
+/* A target writer keeping the float output (bits 32) in a capture. */
+static pm_status begin_target(void *context, int pass, pm_diag *d)
+{
+    (void)pass;
+    (void)d;
+    ((capture *)context)->n = 0;
+    return PM_OK;
+}
+
+static pm_status keep_target(void *context, const int32_t *interleaved,
+                             const double *const *planar, size_t frames, pm_diag *d)
+{
+    (void)interleaved;
+    (void)d;
+    return keep(context, planar, frames);
+}
+
+static pm_status end_target(void *context, int keep_pass, const pm_target_measure *m,
+                            pm_diag *d)
+{
+    (void)context;
+    (void)keep_pass;
+    (void)m;
+    (void)d;
     return PM_OK;
 }
 
@@ -141,7 +171,7 @@ static void test_click_timeline(const char *dir)
     FILE *f = fopen(path, "w");
     fprintf(f, "<premaster version=\"1\" rate=\"48000\">\n"
                "  <album title=\"Clicks\" artist=\"Test\"/>\n"
-               "  <master><gain db=\"-1\"/></master>\n"
+               "  <master><gain db=\"-1\"/><monobass below=\"150\" phase=\"linear\"/></master>\n"
                "  <tracks>\n"
                "    <htoa src=\"h.wav\" title=\"Hidden\"/>\n"
                "    <track src=\"t1.wav\" title=\"One\" start=\"0.5\" gap=\"4\"/>\n"
@@ -204,6 +234,31 @@ static void test_click_timeline(const char *dir)
        "two runs give identical streams");
     free(again.l);
     free(again.r);
+
+    /* Through a target stage too: converted to 44.1 kHz, limited (its look-ahead), every click
+     * lands where the plan's sample says at the new rate (all these are exact multiples). */
+    capture t = {0};
+    pm_target_config cfg = {.name = "clicks at 44.1 kHz", .rate = 44100, .bits = 32,
+                            .has_ceiling = 1, .ceiling_dbtp = -0.5, .release_sec = 0.05,
+                            .writer = {NULL, keep_target, NULL, &t}};
+    cfg.writer.begin = begin_target;
+    cfg.writer.end = end_target;
+    pm_target_result result;
+    pm_diag *d = pm_diag_new();
+    pm_status status = pm_targets_render(p, &cfg, 1, &result, 2, NULL, NULL, d);
+    show(d);
+    int64_t total44 = (plan->total * 2 * 44100 + plan->rate) / (2 * plan->rate);
+    ok(status == PM_OK && (int64_t)t.n == total44,
+       "the target's output is the timeline's length at 44.1 kHz (%zu frames)", t.n);
+    for (size_t k = 0; status == PM_OK && k < sizeof marks / sizeof marks[0]; k++) {
+        long expected = (long)((int64_t)marks[k].expected * 44100 / 48000);
+        long at = peak_near(&t, expected, 200);
+        ok(at == expected, "through rate conversion and the limiter: %s lands on sample %ld at "
+           "44.1 kHz (found %ld)", marks[k].what, expected, at);
+    }
+    pm_target_result_fini(&result);
+    free(t.l);
+    free(t.r);
     free(c.l);
     free(c.r);
     pm_project_free(project);

@@ -13,6 +13,7 @@
 #include "dsp/truepeak.h"
 
 #include "../tap.h"
+#include "ebu3341.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -65,35 +66,14 @@ static void test_fast_equals_reference(uint64_t *rng)
     free(x);
 }
 
-/* A sine with 10 ms raised-cosine fades at both ends, as Tech 3341 cases 15-19 ask. */
-static double *tone(double rate, double freq, double amplitude, double phase_deg, size_t n)
-{
-    double *x = malloc(n * sizeof *x);
-    size_t fade = (size_t)(0.010 * rate);
-    for (size_t i = 0; i < n; i++) {
-        double g = 1.0;
-        if (i < fade)
-            g = 0.5 - 0.5 * cos(PI * (double)i / (double)fade);
-        else if (i >= n - fade)
-            g = 0.5 - 0.5 * cos(PI * (double)(n - 1 - i) / (double)fade);
-        x[i] = g * amplitude * sin(2 * PI * freq * (double)i / rate + phase_deg * PI / 180.0);
-    }
-    return x;
-}
-
 static void test_ebu_3341_sines(void)
 {
-    static const struct {
-        int number;
-        double divisor, amplitude, phase_deg, expected_dbtp;
-    } cases[] = {
-        {15, 4, 0.50, 0.0, -6.0},  {16, 4, 0.50, 45.0, -6.0}, {17, 6, 0.50, 60.0, -6.0},
-        {18, 8, 0.50, 67.5, -6.0}, {19, 4, 1.41, 45.0, 3.0},
-    };
+    const ebu_sine_case *cases = ebu_sines;
     double rate = 48000;
     size_t n = 48000;
-    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        double *x = tone(rate, rate / cases[c].divisor, cases[c].amplitude, cases[c].phase_deg, n);
+    for (size_t c = 0; c < EBU_SINE_CASES; c++) {
+        double *x = ebu_tone(rate, rate / cases[c].divisor, cases[c].amplitude,
+                             cases[c].phase_deg, n);
         for (int factor = 8; factor <= 16; factor *= 2) {
             double db = pm_db_from_linear(measure(x, n, factor, 4096));
             double exact = pm_db_from_linear(cases[c].amplitude);
@@ -113,31 +93,10 @@ static void test_ebu_3341_sines(void)
  */
 static void test_ebu_3341_bursts(void)
 {
-    double rate = 48000, hi_rate = 4 * rate;
-    size_t n_hi = 4 * 48000, lp_half = 512;
-    double *hi = malloc(n_hi * sizeof *hi);
-    double phase = 0.0;
-    size_t burst_start = n_hi / 2, burst_len = 16; /* one period of fs/4 at 4 fs */
-    for (size_t i = 0; i < n_hi; i++) {
-        int in_burst = i >= burst_start && i < burst_start + burst_len;
-        double freq = in_burst ? rate / 4 : rate / 6, amplitude = in_burst ? 1.0 : 0.5;
-        hi[i] = amplitude * sin(phase);
-        phase += 2 * PI * freq / hi_rate; /* phase-continuous through the burst */
-    }
-    /* Low-pass at fs/2 (of the final rate) with a long Blackman-windowed sinc. */
-    double *lp = calloc(n_hi, sizeof *lp);
-    for (size_t i = lp_half; i + lp_half < n_hi; i++) {
-        double y = 0.0;
-        for (size_t k = 0; k <= 2 * lp_half; k++) {
-            double t = (double)k - (double)lp_half, w = 2 * PI * (double)k / (2.0 * lp_half);
-            double window = 0.42 - 0.5 * cos(w) + 0.08 * cos(2 * w);
-            double sinc = t == 0 ? 1.0 : sin(PI * t / 4) / (PI * t / 4);
-            y += hi[i + lp_half - k] * sinc * window / 4;
-        }
-        lp[i] = y;
-    }
+    double rate = 48000;
+    double *lp = ebu_burst_4x(rate, 48000);
     double readings[4];
-    size_t n = n_hi / 4;
+    size_t n = 48000;
     double *x = malloc(n * sizeof *x);
     for (int offset = 0; offset < 4; offset++) {
         for (size_t i = 0; i < n; i++)
@@ -156,7 +115,6 @@ static void test_ebu_3341_bursts(void)
        "(spread %.3f dB)", hi_read - lo);
     free(x);
     free(lp);
-    free(hi);
 }
 
 static double envelope(double t, size_t n)
@@ -240,7 +198,7 @@ static void test_details(void)
     /* Counting: a 0.5 sine at fs/4 and 45 degrees has samples at 0.354 and peaks at 0.5. */
     pm_truepeak_reset(m);
     pm_truepeak_set_threshold(m, 0.45);
-    double *x = tone(48000, 12000, 0.5, 45, 4800);
+    double *x = ebu_tone(48000, 12000, 0.5, 45, 4800);
     const double *both[2] = {x, x};
     pm_truepeak_process(m, both, 4800);
     pm_truepeak_finish(m);

@@ -11,6 +11,7 @@
  *   monobass  the side channel high-passed at `below` Hz by a 4th-order Linkwitz-Riley filter,
  *             so content under the crossover is summed to mono (<monobass below
  *             phase="minimum"/>, vinyl's mono-below). A mono signal (L == R) passes exactly.
+ *             phase="linear" is its own stage, pm_monobass_linear_new in linbass.h.
  *
  * All three work in place (in_place = 1), have no latency, keep their state in double precision,
  * accept any block of 0..max_block_frames and give bit-identical output whatever the block sizes.

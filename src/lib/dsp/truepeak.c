@@ -63,9 +63,8 @@ static double kernel(double t)
     return sinc * window;
 }
 
-/* Taps of phase p (the point p/factor of a sample after frame m), for frames m-HALF+1..m+HALF,
- * normalised to unit gain at DC so that a constant reads as itself. */
-static void design_phase(int factor, int p, double taps[TAPS])
+/* Normalised to unit gain at DC so that a constant reads as itself. */
+void pm_truepeak_design_phase(int factor, int p, double taps[PM_TRUEPEAK_TAPS])
 {
     double d = (double)p / factor, sum = 0.0;
     for (int k = 0; k < TAPS; k++) {
@@ -90,7 +89,7 @@ pm_status pm_truepeak_new(int channels, int factor, pm_truepeak **out)
     m->gain_bound = 1.0;
     for (int p = 0; p < factor; p++) {
         double taps[TAPS], abs_sum = 0.0;
-        design_phase(factor, p, taps);
+        pm_truepeak_design_phase(factor, p, taps);
         for (int k = 0; k < TAPS; k++) {
             m->coef[k * factor + p] = taps[k];
             abs_sum += fabs(taps[k]);
@@ -269,7 +268,7 @@ double pm_truepeak_reference(const double *samples, size_t frames, int factor)
     /* Every point from HALF frames before the signal to HALF-1 frames after it. */
     double taps[PM_TRUEPEAK_MAX_FACTOR][TAPS];
     for (int p = 0; p < factor; p++)
-        design_phase(factor, p, taps[p]);
+        pm_truepeak_design_phase(factor, p, taps[p]);
     for (int64_t m = -HALF; m < (int64_t)frames + HALF - 1; m++) {
         for (int p = 0; p < factor; p++) {
             double y = 0.0;

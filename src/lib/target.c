@@ -1,0 +1,533 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "dsp/limiter.h"
+#include "dsp/resample.h"
+#include "dsp/truepeak.h"
+#include "fan.h"
+#include "segmeter.h"
+#include "target.h"
+
+enum { CHANNELS = 2, MAX_OUT_BLOCK = 1 << 16 };
+
+/* ---- the gain stage: one gain per segment, at the working rate ------------------------------ */
+
+typedef struct schedule_stage {
+    pm_stage base;
+    const pm_target_segment *segments;
+    size_t count;
+    const double *gain_db; /* per segment; with count 0, gain_db[0] for everything */
+    double *factor;
+    int64_t position;
+    size_t current;
+} schedule_stage;
+
+static pm_status schedule_start(pm_stage *stage, const pm_stage_format *in,
+                                pm_stage_format *out, pm_diag *diag)
+{
+    schedule_stage *s = (schedule_stage *)stage;
+    size_t n = s->count ? s->count : 1;
+    for (size_t i = 0; i < n; i++)
+        s->factor[i] = pow(10.0, s->gain_db[i] / 20.0);
+    return pm_stage_start_same_format(stage, in, out, diag);
+}
+
+/* The segment whose gain applies at frame t: the last one starting at or before t. */
+static size_t segment_at(const schedule_stage *s, int64_t t, size_t from)
+{
+    size_t i = from;
+    while (i + 1 < s->count && s->segments[i + 1].start <= t)
+        i++;
+    return i;
+}
+
+static void schedule_process(pm_stage *stage, const double *const *in, size_t in_frames,
+                             size_t *used, double *const *out, size_t out_capacity,
+                             size_t *produced)
+{
+    schedule_stage *s = (schedule_stage *)stage;
+    size_t n = in_frames < out_capacity ? in_frames : out_capacity;
+    for (size_t i = 0; i < n;) {
+        int64_t t = s->position + (int64_t)i;
+        s->current = s->count ? segment_at(s, t, s->current) : 0;
+        size_t stop = n;
+        if (s->current + 1 < s->count && s->segments[s->current + 1].start - t < (int64_t)(n - i))
+            stop = i + (size_t)(s->segments[s->current + 1].start - t);
+        double g = s->factor[s->current];
+        for (int c = 0; c < CHANNELS; c++)
+            for (size_t k = i; k < stop; k++)
+                out[c][k] = in[c][k] * g;
+        i = stop;
+    }
+    s->position += (int64_t)n;
+    *used = *produced = n;
+}
+
+static void schedule_reset(pm_stage *stage)
+{
+    schedule_stage *s = (schedule_stage *)stage;
+    s->position = 0;
+    s->current = 0;
+}
+
+static void schedule_free(pm_stage *stage)
+{
+    schedule_stage *s = (schedule_stage *)stage;
+    if (s)
+        free(s->factor);
+    free(s);
+}
+
+static const pm_stage_ops schedule_ops = {
+    .name = "loudness gain",
+    .start = schedule_start,
+    .process = schedule_process,
+    .drain = pm_stage_drain_nothing,
+    .latency = pm_stage_no_latency,
+    .reset = schedule_reset,
+    .free = schedule_free,
+};
+
+static pm_status schedule_new(const pm_target_segment *segments, size_t count,
+                              const double *gain_db, pm_stage **out)
+{
+    schedule_stage *s = pm_alloc_zeroed(1, sizeof *s);
+    double *factor = pm_alloc_zeroed(count ? count : 1, sizeof *factor);
+    if (!s || !factor) {
+        free(s);
+        free(factor);
+        return PM_ERR_NOMEM;
+    }
+    s->base.ops = &schedule_ops;
+    s->base.in_place = 1;
+    s->segments = segments;
+    s->count = count;
+    s->gain_db = gain_db;
+    s->factor = factor;
+    *out = &s->base;
+    return PM_OK;
+}
+
+/* ---- one target's pass ---------------------------------------------------------------------- */
+
+typedef struct target_run {
+    const pm_target_config *cfg;
+    pm_target_result *result;
+    int active;
+    int begun; /* a pass is under way: its writer began and its buffers exist */
+    pm_resampler_engine resampler;
+    int64_t working_rate;
+    double ceiling_dbtp;   /* the limiter's, lowered pass by pass */
+    double *gain_db;       /* per segment, or [0] for the album */
+    double *master_lufs;   /* the mastered stream's loudness per segment, or [0] the album's */
+    /* per pass */
+    pm_pipeline *pipeline;
+    pm_ditherer *ditherer;
+    int32_t *quantised;
+    double *decoded[CHANNELS];
+    pm_segmeter meters;   /* the output, whole and per segment */
+    int64_t *segment_start, *segment_end; /* at the target rate */
+    int64_t *master_start, *master_end;   /* at the working rate */
+    int64_t frames_out;
+    uint64_t clipped;
+} target_run;
+
+/* A working-rate position at the target rate: round(frames * to / from), halves up, the
+ * resampler's own rule (dsp/resample.h). */
+static int64_t target_frames(int64_t frames, int64_t from, int64_t to)
+{
+    return (2 * frames * to + from) / (2 * from);
+}
+
+static void pass_free(target_run *t)
+{
+    t->begun = 0;
+    pm_pipeline_free(t->pipeline);
+    t->pipeline = NULL;
+    pm_dither_free(t->ditherer);
+    t->ditherer = NULL;
+    free(t->quantised);
+    t->quantised = NULL;
+    for (int c = 0; c < CHANNELS; c++) {
+        free(t->decoded[c]);
+        t->decoded[c] = NULL;
+    }
+    pm_segmeter_fini(&t->meters);
+}
+
+/* The final samples: quantise, write, decode what was written and measure it. */
+static pm_status target_sink(void *context, const double *const *block, size_t frames)
+{
+    target_run *t = context;
+    const pm_target_config *cfg = t->cfg;
+    pm_status status;
+    const double *const *final = block;
+    if (cfg->bits != 32) {
+        pm_dither_process(t->ditherer, block, frames, t->quantised);
+        double scale = 1.0 / 2147483648.0; /* left-justified int32 to [-1, 1) */
+        for (int c = 0; c < CHANNELS; c++)
+            for (size_t i = 0; i < frames; i++)
+                t->decoded[c][i] = (double)t->quantised[i * CHANNELS + (size_t)c] * scale;
+        final = (const double *const *)t->decoded;
+        status = cfg->writer.write(cfg->writer.context, t->quantised, NULL, frames, NULL);
+    } else {
+        status = cfg->writer.write(cfg->writer.context, NULL, block, frames, NULL);
+    }
+    if (status != PM_OK)
+        return status;
+    t->frames_out += (int64_t)frames;
+    return pm_segmeter_process(&t->meters, final, frames);
+}
+
+static pm_status pass_begin(target_run *t, int pass, pm_diag *diag)
+{
+    const pm_target_config *cfg = t->cfg;
+    t->begun = 1;
+    pm_status status = PM_ERR_NOMEM;
+    pm_stage **extra = NULL;
+    size_t extra_count = 0;
+    if (cfg->extra) {
+        status = cfg->extra(cfg->extra_context, &extra, &extra_count, diag);
+        if (status != PM_OK)
+            return status;
+    }
+    pm_stage **stages = pm_alloc_zeroed(extra_count + 3, sizeof *stages);
+    if (!stages) {
+        for (size_t i = 0; i < extra_count; i++)
+            pm_stage_free(extra[i]);
+        free(extra);
+        return PM_ERR_NOMEM;
+    }
+    size_t n = 0;
+    status = schedule_new(cfg->segments,
+                          cfg->normalize == PM_TARGET_NORMALIZE_TRACK ? cfg->segment_count : 0,
+                          t->gain_db, &stages[n++]);
+    if (status == PM_OK && cfg->rate != t->working_rate)
+        status = pm_resample_new(t->resampler, (double)cfg->rate, &stages[n++], diag);
+    for (size_t i = 0; i < extra_count; i++) {
+        if (status == PM_OK)
+            stages[n++] = extra[i];
+        else
+            pm_stage_free(extra[i]);
+    }
+    free(extra);
+    if (status == PM_OK && cfg->has_ceiling) {
+        pm_limiter_config lc;
+        pm_limiter_config_init(&lc);
+        lc.ceiling_dbtp = t->ceiling_dbtp;
+        lc.release_sec = cfg->release_sec;
+        status = pm_limiter_new(&lc, &stages[n++], diag);
+    }
+    if (status != PM_OK) {
+        for (size_t i = 0; i < n; i++)
+            pm_stage_free(stages[i]);
+        free(stages);
+        return status;
+    }
+    pm_stage_format in = {.rate_hz = (double)t->working_rate, .channels = CHANNELS,
+                          .max_block_frames = PM_ENGINE_BLOCK};
+    pm_stage_format out;
+    status = pm_pipeline_new(stages, n, &in, &out, diag, &t->pipeline);
+    free(stages);
+    if (status != PM_OK)
+        return status;
+    status = PM_ERR_NOMEM;
+    size_t most = out.max_block_frames > PM_ENGINE_BLOCK ? out.max_block_frames : PM_ENGINE_BLOCK;
+    /* a drain can hand over a stage's whole latency at once */
+    most += pm_pipeline_latency(t->pipeline) + 1;
+    if (most > MAX_OUT_BLOCK)
+        most = MAX_OUT_BLOCK;
+    if (cfg->bits != 32) {
+        pm_dither_config dc = {.mode = cfg->dither, .bits = cfg->bits, .channels = CHANNELS,
+                               .rate_hz = (double)cfg->rate, .seed = cfg->seed};
+        status = pm_dither_new(&dc, diag, &t->ditherer);
+        if (status != PM_OK)
+            return status;
+        status = PM_ERR_NOMEM;
+        if (!(t->quantised = pm_alloc_array(most * CHANNELS, sizeof(int32_t))))
+            return status;
+        for (int c = 0; c < CHANNELS; c++)
+            if (!(t->decoded[c] = pm_alloc_array(most, sizeof(double))))
+                return status;
+    }
+    status = pm_segmeter_init(&t->meters, (double)cfg->rate, t->segment_start, t->segment_end,
+                              cfg->segment_count);
+    if (status != PM_OK)
+        return status;
+    t->frames_out = 0;
+    return cfg->writer.begin(cfg->writer.context, pass, diag);
+}
+
+/* ---- the loop ------------------------------------------------------------------------------- */
+
+/* The mastered stream's loudness: the album's, and each segment's of every target that
+ * normalises by track. */
+typedef struct analysis {
+    pm_segmeter *meters; /* per target; the first also measures the album as its whole */
+    size_t count;
+} analysis;
+
+static pm_status analyse_block(void *context, const double *const *block, size_t frames)
+{
+    analysis *a = context;
+    pm_status status = PM_OK;
+    for (size_t i = 0; status == PM_OK && i < a->count; i++)
+        status = pm_segmeter_process(&a->meters[i], block, frames);
+    return status;
+}
+
+static pm_status analyse_master(const pm_project *p, target_run *runs, size_t count,
+                                pm_progress_fn progress, void *progress_context, pm_diag *diag)
+{
+    analysis a = {.meters = pm_alloc_zeroed(count, sizeof *a.meters), .count = 0};
+    if (!a.meters)
+        return PM_ERR_NOMEM;
+    pm_status status = PM_OK;
+    for (size_t i = 0; status == PM_OK && i < count; i++, a.count++) {
+        int track = runs[i].cfg->normalize == PM_TARGET_NORMALIZE_TRACK;
+        status = pm_segmeter_init(&a.meters[i], (double)p->plan->rate, runs[i].master_start,
+                                  runs[i].master_end, track ? runs[i].cfg->segment_count : 0);
+    }
+    if (status == PM_OK)
+        status = pm_engine_master(p, analyse_block, &a, progress, progress_context, diag);
+    for (size_t i = 0; status == PM_OK && i < count; i++) {
+        size_t n = a.meters[i].count;
+        pm_meter_result whole, *parts = pm_alloc_zeroed(n ? n : 1, sizeof *parts);
+        if (!parts) {
+            status = PM_ERR_NOMEM;
+            break;
+        }
+        status = pm_segmeter_finish(&a.meters[i], &whole, parts);
+        runs[i].master_lufs[0] = whole.integrated_lufs;
+        for (size_t k = 0; k < n; k++)
+            runs[i].master_lufs[k] = parts[k].integrated_lufs;
+        free(parts);
+    }
+    for (size_t i = 0; i < a.count; i++)
+        pm_segmeter_fini(&a.meters[i]);
+    free(a.meters);
+    return status;
+}
+
+/* The gain that takes lufs to the target; none for silence; never up without boost. */
+static double gain_towards(const pm_target_config *cfg, double lufs)
+{
+    if (!isfinite(lufs))
+        return 0.0;
+    double g = cfg->loudness_lufs - lufs;
+    return !cfg->boost && g > 0.0 ? 0.0 : g;
+}
+
+/* Judge a finished pass; adjust the ceiling and gains for the next one. Returns 1 when met. */
+static int judge(target_run *t, const pm_target_measure *m, int last_pass)
+{
+    const pm_target_config *cfg = t->cfg;
+    char *why = t->result->why;
+    size_t why_size = sizeof t->result->why;
+    int met = 1;
+    double over = cfg->has_ceiling ? m->true_peak_dbtp - cfg->ceiling_dbtp : -1.0;
+    if (cfg->has_ceiling && over > 0.0) {
+        met = 0;
+        snprintf(why, why_size, "the true peak reached %.2f dBTP, over the %.2f dBTP ceiling",
+                 m->true_peak_dbtp, cfg->ceiling_dbtp);
+        if (!last_pass)
+            t->ceiling_dbtp -= over + 0.02;
+    }
+    if (cfg->normalize == PM_TARGET_NORMALIZE_ALBUM) {
+        double miss = cfg->loudness_lufs - m->integrated_lufs;
+        int under_ok = !cfg->boost && t->gain_db[0] == 0.0 && miss >= 0.0;
+        if (isfinite(m->integrated_lufs) && fabs(miss) > PM_TARGET_LOUDNESS_TOLERANCE_LU &&
+            !under_ok) {
+            met = 0;
+            snprintf(why, why_size, "the loudness reached %.2f LUFS, %+.2f LU from the %.1f LUFS "
+                     "target, at %.2f dBTP", m->integrated_lufs, -miss, cfg->loudness_lufs,
+                     m->true_peak_dbtp);
+            if (!last_pass)
+                t->gain_db[0] += miss;
+        }
+    } else if (cfg->normalize == PM_TARGET_NORMALIZE_TRACK) {
+        for (size_t s = 0; s < cfg->segment_count; s++) {
+            double miss = cfg->loudness_lufs - m->segment_lufs[s];
+            int under_ok = !cfg->boost && t->gain_db[s] == 0.0 && miss >= 0.0;
+            if (!isfinite(m->segment_lufs[s]) || fabs(miss) <= PM_TARGET_LOUDNESS_TOLERANCE_LU ||
+                under_ok)
+                continue;
+            if (met)
+                snprintf(why, why_size, "part %zu reached %.2f LUFS, %+.2f LU from the %.1f LUFS "
+                         "target", s + 1, m->segment_lufs[s], -miss, cfg->loudness_lufs);
+            met = 0;
+            if (!last_pass)
+                t->gain_db[s] += miss;
+        }
+    }
+    if (met)
+        why[0] = '\0';
+    return met;
+}
+
+/* The end of a pass's stream, on the target's thread: drain, and measure what was written. */
+static pm_status pass_drain(void *context)
+{
+    target_run *t = context;
+    const pm_target_config *cfg = t->cfg;
+    pm_status status = pm_pipeline_drain(t->pipeline, target_sink, t);
+    pm_target_measure *m = &t->result->measure;
+    size_t n = cfg->segment_count;
+    pm_meter_result r, *parts = pm_alloc_zeroed(n ? n : 1, sizeof *parts);
+    if (!parts)
+        return PM_ERR_NOMEM;
+    if (status == PM_OK)
+        status = pm_segmeter_finish(&t->meters, &r, parts);
+    if (status != PM_OK) {
+        free(parts);
+        return status;
+    }
+    m->integrated_lufs = r.integrated_lufs;
+    m->true_peak_dbtp = pm_db_from_linear(fmax(r.true_peak[0], r.true_peak[1]));
+    for (size_t s = 0; s < n; s++) {
+        m->segment_lufs[s] = parts[s].integrated_lufs;
+        m->segment_true_peak_dbtp[s] =
+            pm_db_from_linear(fmax(parts[s].true_peak[0], parts[s].true_peak[1]));
+    }
+    free(parts);
+    m->clipped = 0;
+    for (int c = 0; t->ditherer && c < CHANNELS; c++)
+        m->clipped += pm_dither_clipped_samples(t->ditherer, c);
+    m->limiter_reduction_db = 0.0;
+    if (cfg->has_ceiling) {
+        size_t last = pm_pipeline_stage_count(t->pipeline) - 1;
+        m->limiter_reduction_db = pm_limiter_max_reduction_db(pm_pipeline_stage(t->pipeline, last));
+    }
+    return PM_OK;
+}
+
+/* Each block of the mastered stream, on the target's thread. */
+static pm_status target_push(void *context, const double *const *block, size_t frames)
+{
+    target_run *t = context;
+    return pm_pipeline_push(t->pipeline, block, frames, target_sink, t);
+}
+
+/* After the pass, on the caller's thread: judge it, keep or throw away its files. */
+static pm_status pass_end(target_run *t, int pass, pm_diag *diag)
+{
+    const pm_target_config *cfg = t->cfg;
+    pm_target_measure *m = &t->result->measure;
+    t->result->passes = pass;
+    t->result->ceiling_used_dbtp = t->ceiling_dbtp;
+    t->result->gain_db = t->gain_db[0];
+    int last = pass >= PM_TARGET_MAX_PASSES;
+    t->result->met = judge(t, m, last);
+    int keep = t->result->met || last;
+    pass_free(t);
+    pm_status status = cfg->writer.end(cfg->writer.context, keep, m, diag);
+    if (keep)
+        t->active = 0;
+    return status;
+}
+
+void pm_target_result_fini(pm_target_result *result)
+{
+    free(result->measure.segment_lufs);
+    free(result->measure.segment_true_peak_dbtp);
+    result->measure.segment_lufs = result->measure.segment_true_peak_dbtp = NULL;
+}
+
+pm_status pm_targets_render(const pm_project *p, const pm_target_config *targets, size_t count,
+                            pm_target_result *results, int threads, pm_progress_fn progress,
+                            void *progress_context, pm_diag *diag)
+{
+    const pm_plan *plan = p->plan;
+    target_run *runs = pm_alloc_zeroed(count ? count : 1, sizeof *runs);
+    pm_status status = runs ? PM_OK : PM_ERR_NOMEM;
+    int need_analysis = 0;
+    for (size_t i = 0; status == PM_OK && i < count; i++) {
+        const pm_target_config *cfg = &targets[i];
+        target_run *t = &runs[i];
+        size_t n = cfg->segment_count ? cfg->segment_count : 1;
+        memset(&results[i], 0, sizeof results[i]);
+        t->cfg = cfg;
+        t->result = &results[i];
+        t->active = 1;
+        t->working_rate = plan->rate;
+        t->resampler = p->resampler_libsamplerate ? PM_RESAMPLER_LIBSAMPLERATE : PM_RESAMPLER_SOXR;
+        t->ceiling_dbtp = cfg->ceiling_dbtp;
+        t->gain_db = pm_alloc_zeroed(n, sizeof(double));
+        t->master_lufs = pm_alloc_zeroed(n, sizeof(double));
+        results[i].measure.segment_lufs = pm_alloc_zeroed(n, sizeof(double));
+        results[i].measure.segment_true_peak_dbtp = pm_alloc_zeroed(n, sizeof(double));
+        if (!t->gain_db || !t->master_lufs || !results[i].measure.segment_lufs ||
+            !results[i].measure.segment_true_peak_dbtp)
+            status = PM_ERR_NOMEM;
+        t->segment_start = pm_alloc_zeroed(n, sizeof(int64_t));
+        t->segment_end = pm_alloc_zeroed(n, sizeof(int64_t));
+        t->master_start = pm_alloc_zeroed(n, sizeof(int64_t));
+        t->master_end = pm_alloc_zeroed(n, sizeof(int64_t));
+        if (!t->segment_start || !t->segment_end || !t->master_start || !t->master_end)
+            status = PM_ERR_NOMEM;
+        for (size_t s = 0; status == PM_OK && s < cfg->segment_count; s++) {
+            t->master_start[s] = cfg->segments[s].start;
+            t->master_end[s] = cfg->segments[s].end;
+            t->segment_start[s] = target_frames(cfg->segments[s].start, plan->rate, cfg->rate);
+            t->segment_end[s] = target_frames(cfg->segments[s].end, plan->rate, cfg->rate);
+        }
+        need_analysis |= cfg->normalize != PM_TARGET_NORMALIZE_NONE;
+    }
+    if (status == PM_OK && need_analysis)
+        status = analyse_master(p, runs, count, progress, progress_context, diag);
+    for (size_t i = 0; status == PM_OK && i < count; i++) {
+        const pm_target_config *cfg = &targets[i];
+        if (cfg->normalize == PM_TARGET_NORMALIZE_ALBUM)
+            runs[i].gain_db[0] = gain_towards(cfg, runs[i].master_lufs[0]);
+        else if (cfg->normalize == PM_TARGET_NORMALIZE_TRACK)
+            for (size_t s = 0; s < cfg->segment_count; s++)
+                runs[i].gain_db[s] = gain_towards(cfg, runs[i].master_lufs[s]);
+    }
+    pm_fan_consumer *consumers = pm_alloc_zeroed(count ? count : 1, sizeof *consumers);
+    if (!consumers)
+        status = PM_ERR_NOMEM;
+    for (int pass = 1; status == PM_OK && pass <= PM_TARGET_MAX_PASSES; pass++) {
+        size_t active = 0;
+        for (size_t i = 0; i < count && status == PM_OK; i++)
+            if (runs[i].active) {
+                consumers[active++] = (pm_fan_consumer){target_push, pass_drain, &runs[i]};
+                status = pass_begin(&runs[i], pass, diag);
+            }
+        if (status != PM_OK || active == 0)
+            break;
+        pm_fan *fan = NULL;
+        status = pm_fan_new(consumers, active, CHANNELS, PM_ENGINE_BLOCK, threads, &fan);
+        if (status == PM_OK)
+            status = pm_engine_master(p, pm_fan_push, fan, progress, progress_context, diag);
+        if (status == PM_OK)
+            status = pm_fan_finish(fan);
+        pm_fan_free(fan);
+        for (size_t i = 0; status == PM_OK && i < count; i++)
+            if (runs[i].active)
+                status = pass_end(&runs[i], pass, diag);
+    }
+    free(consumers);
+    for (size_t i = 0; runs && i < count; i++) {
+        if (runs[i].begun) {
+            /* a failed pass: throw its files away */
+            pass_free(&runs[i]);
+            if (targets[i].writer.end)
+                (void)targets[i].writer.end(targets[i].writer.context, 0, &results[i].measure,
+                                            diag);
+        }
+        free(runs[i].gain_db);
+        free(runs[i].master_lufs);
+        free(runs[i].segment_start);
+        free(runs[i].segment_end);
+        free(runs[i].master_start);
+        free(runs[i].master_end);
+    }
+    free(runs);
+    return status;
+}
