@@ -4,8 +4,8 @@
  * from the layouts of ddp-notes.md, without premaster's library.
  *
  *   mkddp DIR [VARIANT]          write the fileset into DIR (created when missing)
- *   mkddp --seed FILE [VARIANT]  write it as one fuzzer input (tests/fuzz/fuzz-ddp.c's format),
- *                                the image given by its size only
+ *   mkddp --seed FILE [VARIANT]  write it as one fuzzer input (tests/fuzz/ddp-archive.h), the
+ *                                image given by its size only
  *
  * VARIANT (default "good"), each the default disc of ddpgen.h with one change:
  *   good          as it is: 3 tracks, UPC, ISRCs, flags, index 02, two lead-outs, CD-TEXT
@@ -18,16 +18,25 @@
  *   bad-upc       UPC 0123456789013: wrong check digit (3 where 2 is due)
  *   no-pq-upc     the UPC in DDPID only
  *   names         the PQ file called PQ_DESCR and the image IMAGE01.DAT
+ *   bad-sums      CHECKSUM.MD5 (md5sum and BSD lines) and CHECKSUM.TXT (cue2ddp's CRC-32 list)
+ *                 whose digests are not those of the files
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "ddpgen.h"
 
+/* Checksum files of two writers (ddp-notes 1.9) for bad-sums; the digests match nothing. */
+static const char *const bad_sums[2][2] = {
+    {"CHECKSUM.MD5", "d41d8cd98f00b204e9800998ecf8427e *DDPID\n"
+                     "0cc175b9c0f1b6a831c399e269772661 *PQDESCR\n"
+                     "MD5 (DDPMS) = 900150983cd24fb0d6963f7d28e17f72\n"},
+    {"CHECKSUM.TXT", "[CRC32 Checksum]\r\nDDPMS=CBF43926\r\nCDTEXT.BIN=00000000\r\n"}};
+
 static int variant(gen_disc *d, const char *name)
 {
     gen_default(d);
-    if (strcmp(name, "good") == 0)
+    if (strcmp(name, "good") == 0 || strcmp(name, "bad-sums") == 0)
         return 0;
     if (strcmp(name, "cue2ddp") == 0) {
         d->pad = ' ';
@@ -66,15 +75,16 @@ static int variant(gen_disc *d, const char *name)
     return 0;
 }
 
-/* The fuzzer's input format: per file, its name, a NUL, its size and the count of bytes stored
- * (4 bytes each, little-endian), then those bytes; the rest of the file reads as zeros. */
+/* The fuzzer's input format (tests/fuzz/ddp-archive.h): per file, its name, a NUL, its size and
+ * the count of bytes stored (4 bytes each, little-endian), then those bytes; the rest of the file
+ * reads as zeros. */
 static void put32(FILE *f, uint64_t v)
 {
     for (int i = 0; i < 4; i++)
         fputc((int)((v >> (8 * i)) & 0xFF), f);
 }
 
-static int write_seed(const gen_disc *d, const char *path)
+static int write_seed(const gen_disc *d, const char *path, int sums)
 {
     gen_fileset fs;
     gen_build(d, &fs, 0);
@@ -93,19 +103,12 @@ static int write_seed(const gen_disc *d, const char *path)
         put32(f, image ? 0 : g->size);
         fwrite(g->data, 1, image ? 0 : g->size, f);
     }
-    /* Checksum files of two writers (ddp-notes 1.9), their digests not those of the files. The
-     * image is left out: hashing megabytes would slow the fuzzer a hundredfold. */
-    static const char *sums[2][2] = {
-        {"CHECKSUM.MD5", "d41d8cd98f00b204e9800998ecf8427e *DDPID\n"
-                         "0cc175b9c0f1b6a831c399e269772661 *PQDESCR\n"
-                         "MD5 (SD) = 900150983cd24fb0d6963f7d28e17f72\n"},
-        {"CHECKSUM.TXT", "[CRC32 Checksum]\r\nDDPMS=CBF43926\r\nCDTEXT.BIN=00000000\r\n"}};
-    for (int i = 0; i < 2; i++) {
-        fputs(sums[i][0], f);
+    for (int i = 0; sums && i < 2; i++) {
+        fputs(bad_sums[i][0], f);
         fputc(0, f);
-        put32(f, strlen(sums[i][1]));
-        put32(f, strlen(sums[i][1]));
-        fputs(sums[i][1], f);
+        put32(f, strlen(bad_sums[i][1]));
+        put32(f, strlen(bad_sums[i][1]));
+        fputs(bad_sums[i][1], f);
     }
     gen_free(&fs);
     return fclose(f) == 0 ? 0 : 1;
@@ -134,7 +137,14 @@ int main(int argc, char **argv)
             free(d);
             return 1;
         }
-    int r = seed ? write_seed(d, argv[first]) : gen_write(d, argv[first]) ? 1 : 0;
+    int sums = strcmp(name, "bad-sums") == 0;
+    int r = seed ? write_seed(d, argv[first], sums) : gen_write(d, argv[first]) ? 1 : 0;
+    for (int i = 0; !seed && !r && sums && i < 2; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", argv[first], bad_sums[i][0]);
+        FILE *f = fopen(path, "wb");
+        r = !f || fputs(bad_sums[i][1], f) < 0 || fclose(f) != 0;
+    }
     free(d);
     return r;
 }
