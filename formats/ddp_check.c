@@ -156,25 +156,49 @@ static void check_map(const checker *c, const pm_ddp_map *m)
             "held in the image (150 sectors or more)", label);
 }
 
-static void check_cdtext(const checker *c)
+/* CD-TEXT through the decoder of formats/cdtext.h (ddp-notes 1.8): size, CRCs, sequence numbers,
+ * block order, size information, a text for the disc and every track. */
+static pm_status check_cdtext(const checker *c)
 {
     const pm_ddp *ddp = c->ddp;
     if (ddp->cdtext_map < 0 || !ddp->cdtext)
+        return PM_OK;
+    char path[4200];
+    pm_ddp_path(ddp, ddp->maps[ddp->cdtext_map].file, path, sizeof path);
+    pm_cdtext_decoded *decoded = NULL;
+    pm_status status = pm_cdtext_decode(ddp->cdtext, ddp->cdtext_size, path, &decoded, c->diag);
+    pm_cdtext_decoded_free(decoded);
+    return status == PM_ERR_NOMEM ? status : PM_OK;
+}
+
+/* The CD-TEXT's tracks and codes against the PQ's: a text for each track the disc has, and the
+ * same UPC and ISRCs where its 0x8E packs give them. */
+static void check_cdtext_tracks(const checker *c, const pm_ddp_layout *l)
+{
+    const pm_cdtext_decoded *d = c->ddp->cdtext_text;
+    if (!d || d->block_count < 1)
         return;
-    const char *file = ddp->maps[ddp->cdtext_map].file;
-    size_t rest = ddp->cdtext_size % PM_DDP_CDTEXT_PACK;
-    /* 1.8: N x 18 bytes, no header; one trailing NUL (Sonoris) is tolerated. */
-    if (rest == 1 && ddp->cdtext[ddp->cdtext_size - 1] == 0)
-        say(c, PM_SEV_NOTE, file, "ends with one NUL byte after its %zu packs (tolerated)",
-            ddp->cdtext_packs);
-    else if (rest)
-        say(c, PM_SEV_ERROR, file, "is %zu bytes, not a whole number of %d-byte CD-TEXT packs",
-            ddp->cdtext_size, PM_DDP_CDTEXT_PACK);
-    if (ddp->cdtext_packs == 0)
-        say(c, PM_SEV_ERROR, file, "holds no CD-TEXT pack");
-    else if (ddp->cdtext_packs > 8 * 256)
-        say(c, PM_SEV_ERROR, file, "holds %zu packs; CD-TEXT has at most 8 blocks of 256",
-            ddp->cdtext_packs);
+    const char *file = c->ddp->maps[c->ddp->cdtext_map].file;
+    const pm_cdtext_decoded_block *b = &d->blocks[0];
+    if (b->first_track != 1 || b->last_track != l->track_count)
+        say(c, PM_SEV_ERROR, file, "CD-TEXT gives texts for tracks %d to %d, but the disc has "
+            "tracks 1 to %d", b->first_track, b->last_track, l->track_count);
+    if (!b->codes)
+        return;
+    char upc[14];
+    if (b->codes[0] && *b->codes[0] && *l->upc &&
+        pm_upc_normalize(l->upc, upc, NULL) == PM_CODE_OK && strcmp(b->codes[0], upc) != 0)
+        say(c, PM_SEV_WARNING, file, "the CD-TEXT UPC/EAN %s is not the disc's, %s", b->codes[0],
+            upc);
+    for (int k = 0; k < l->track_count; k++) {
+        int i = l->tracks[k].number - b->first_track + 1;
+        if (i < 1 || i > b->last_track - b->first_track + 1)
+            continue;
+        const char *isrc = b->codes[i], *pq = l->tracks[k].isrc;
+        if (isrc && *isrc && strcmp(isrc, pq) != 0)
+            say(c, PM_SEV_WARNING, file, "the CD-TEXT ISRC of track %02d, %s, is not the PQ's, "
+                "%s", l->tracks[k].number, isrc, *pq ? pq : "none");
+    }
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -400,7 +424,10 @@ pm_status pm_ddp_verify(const pm_ddp *ddp, pm_diag *diag)
     check_id(&c, id_upc);
     for (size_t i = 0; i < ddp->map_count; i++)
         check_map(&c, &ddp->maps[i]);
-    check_cdtext(&c);
+    if (check_cdtext(&c) == PM_ERR_NOMEM) {
+        pm_diag_free(own);
+        return PM_ERR_NOMEM;
+    }
     int64_t sectors = ddp->audio >= 0 ? ddp->maps[ddp->audio].dsl : -1;
     pm_ddp_layout layout = {0};
     int have_layout = 0;
@@ -415,8 +442,10 @@ pm_status pm_ddp_verify(const pm_ddp *ddp, pm_diag *diag)
         }
         have_layout = status == PM_OK;
         failed |= !have_layout;
-        if (have_layout)
+        if (have_layout) {
             check_tracks(&c, &layout);
+            check_cdtext_tracks(&c, &layout);
+        }
     }
     pm_status status = pm_ddp_check_content(ddp, diag);
     pm_ddp_layout_fini(&layout);

@@ -130,17 +130,47 @@ static void cue_time(pm_strbuf *cue, const char *what, int index, int64_t cdf)
     pm_strbuf_printf(cue, "    %s %02d %s\n", what, index, t);
 }
 
-/* TRACK nn AUDIO and what goes before its first INDEX: FLAGS and ISRC (ddp-notes 3.1). */
-static void cue_track(pm_strbuf *cue, const pm_ddp_track *t)
+/* TITLE, PERFORMER and SONGWRITER of the disc (track 0) or a track, from the first CD-TEXT block,
+ * as the test cue of ddp-notes 3.4 has them. A cue string cannot hold a double quote. */
+static void cue_texts(pm_strbuf *cue, const pm_ddp *ddp, int track, const char *indent)
+{
+    static const struct {
+        pm_cdtext_type type;
+        const char *keyword;
+    } fields[] = {{PM_CDTEXT_TITLE, "TITLE"},
+                  {PM_CDTEXT_PERFORMER, "PERFORMER"},
+                  {PM_CDTEXT_SONGWRITER, "SONGWRITER"}};
+    const pm_cdtext_decoded *d = ddp->cdtext_text;
+    if (!d || d->block_count < 1 || d->blocks[0].char_code == PM_CDTEXT_MSJIS)
+        return;
+    const pm_cdtext_decoded_block *b = &d->blocks[0];
+    int i = track ? track - b->first_track + 1 : 0;
+    if (track && (track < b->first_track || track > b->last_track))
+        return;
+    for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+        const char *text = b->texts[fields[f].type] ? b->texts[fields[f].type][i] : NULL;
+        if (!text || !*text)
+            continue;
+        pm_strbuf_printf(cue, "%s%s \"", indent, fields[f].keyword);
+        for (const char *c = text; *c; c++)
+            pm_strbuf_append_n(cue, *c == '"' ? "'" : c, 1);
+        pm_strbuf_append(cue, "\"\n");
+    }
+}
+
+/* TRACK nn AUDIO and what goes before its first INDEX: CD-TEXT, ISRC and FLAGS (ddp-notes 3.1,
+ * in the order of the test cue of 3.4). */
+static void cue_track(pm_strbuf *cue, const pm_ddp *ddp, const pm_ddp_track *t)
 {
     pm_strbuf_printf(cue, "  TRACK %02d AUDIO\n", t->number);
+    cue_texts(cue, ddp, t->number, "    ");
+    char isrc[13];
+    if (*t->isrc && pm_isrc_normalize(t->isrc, isrc) == PM_CODE_OK)
+        pm_strbuf_printf(cue, "    ISRC %s\n", isrc);
     if ((t->control & 0xB) || t->adr == 'S')
         pm_strbuf_printf(cue, "    FLAGS%s%s%s%s\n", t->control & 0x2 ? " DCP" : "",
                          t->control & 0x8 ? " 4CH" : "", t->control & 0x1 ? " PRE" : "",
                          t->adr == 'S' ? " SCMS" : "");
-    char isrc[13];
-    if (*t->isrc && pm_isrc_normalize(t->isrc, isrc) == PM_CODE_OK)
-        pm_strbuf_printf(cue, "    ISRC %s\n", isrc);
 }
 
 static char *cue_sheet(const pm_ddp *ddp, const pm_ddp_layout *l, int pause_file)
@@ -154,10 +184,11 @@ static char *cue_sheet(const pm_ddp *ddp, const pm_ddp_layout *l, int pause_file
         pm_strbuf_printf(&cue, "CATALOG %s\n", upc);
     if (ddp->cdtext_packs)
         pm_strbuf_append(&cue, "CDTEXTFILE \"tracks.cdt\"\n");
+    cue_texts(&cue, ddp, 0, "");
     const pm_ddp_track *first = &l->tracks[0];
     if (pause_file) {
         pm_strbuf_append(&cue, "FILE \"track00.wav\" WAVE\n");
-        cue_track(&cue, first);
+        cue_track(&cue, ddp, first);
         cue_time(&cue, "INDEX", 0, 0);
     }
     for (int k = 0; k < l->track_count; k++) {
@@ -165,13 +196,13 @@ static char *cue_sheet(const pm_ddp *ddp, const pm_ddp_layout *l, int pause_file
         pm_strbuf_printf(&cue, "FILE \"track%02d.wav\" WAVE\n", t->number);
         /* The track was opened in the file before when its pause (INDEX 00) is there. */
         if (k > 0 ? t->index_cdf[0] < 0 : !pause_file)
-            cue_track(&cue, t);
+            cue_track(&cue, ddp, t);
         for (int i = 1; i <= t->last_index; i++)
             if (t->index_cdf[i] >= 0)
                 cue_time(&cue, "INDEX", i, t->index_cdf[i] - t->index_cdf[1]);
         const pm_ddp_track *next = k + 1 < l->track_count ? &l->tracks[k + 1] : NULL;
         if (next && next->index_cdf[0] >= 0) {
-            cue_track(&cue, next);
+            cue_track(&cue, ddp, next);
             cue_time(&cue, "INDEX", 0, next->index_cdf[0] - t->index_cdf[1]);
         }
     }

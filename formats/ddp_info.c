@@ -51,6 +51,67 @@ static size_t sum_count(const pm_ddp_sumfile *f, pm_ddp_sum_kind kind)
     return n;
 }
 
+static const char *charset_name(int code)
+{
+    return code == PM_CDTEXT_LATIN1 ? "ISO-8859-1" : code == PM_CDTEXT_ASCII ? "ASCII" : "MS-JIS";
+}
+
+/* One line of texts: the disc's (i 0) or a track's, each type that has a non-empty one. */
+static void text_line(pm_strbuf *out, const pm_cdtext_decoded_block *b, int i)
+{
+    int n = 0;
+    for (int type = 0; type < PM_CDTEXT_TYPE_COUNT; type++) {
+        const char *t = b->texts[type] ? b->texts[type][i] : NULL;
+        if (t && *t)
+            pm_strbuf_printf(out, "%s%s \"%s\"", n++ ? "; " : "", pm_cdtext_type_name(type), t);
+    }
+    if (i == 0 && b->genre)
+        pm_strbuf_printf(out, "%sgenre %d \"%s\"", n++ ? "; " : "", b->genre_code, b->genre);
+    if (!n)
+        pm_strbuf_append(out, "-");
+    pm_strbuf_append(out, "\n");
+}
+
+/* The CD-TEXT stream as the decoder of formats/cdtext.h reads it (ddp-notes 1.8). */
+static void cdtext_text(pm_strbuf *out, const pm_ddp *ddp)
+{
+    if (ddp->cdtext_map < 0 || !ddp->cdtext) {
+        pm_strbuf_append(out, "CD-TEXT: none\n");
+        return;
+    }
+    const pm_cdtext_decoded *d = ddp->cdtext_text;
+    pm_strbuf_printf(out, "CD-TEXT: %s, %zu packs (%zu bytes)", ddp->maps[ddp->cdtext_map].dsi,
+                     ddp->cdtext_packs, ddp->cdtext_size);
+    if (!d) {
+        pm_strbuf_append(out, ", which do not decode ('premaster ddp verify' says why)\n");
+        return;
+    }
+    pm_strbuf_printf(out, ", %d block%s\n", d->block_count, d->block_count == 1 ? "" : "s");
+    for (int k = 0; k < d->block_count; k++) {
+        const pm_cdtext_decoded_block *b = &d->blocks[k];
+        pm_strbuf_printf(out, "  block %d: language 0x%02X, %s, tracks %02d-%02d\n", b->block,
+                         b->language, charset_name(b->char_code), b->first_track,
+                         b->last_track);
+        if (b->char_code == PM_CDTEXT_MSJIS) {
+            pm_strbuf_append(out, "    (double-byte texts, checked but not shown)\n");
+            continue;
+        }
+        pm_strbuf_append(out, "    disc      ");
+        text_line(out, b, 0);
+        for (int t = b->first_track; t <= b->last_track; t++) {
+            pm_strbuf_printf(out, "    track %02d  ", t);
+            text_line(out, b, t - b->first_track + 1);
+        }
+        if (b->codes) {
+            pm_strbuf_printf(out, "    codes     UPC/EAN %s", *b->codes[0] ? b->codes[0] : "-");
+            for (int t = b->first_track; t <= b->last_track; t++)
+                if (*b->codes[t - b->first_track + 1])
+                    pm_strbuf_printf(out, "; ISRC %02d %s", t, b->codes[t - b->first_track + 1]);
+            pm_strbuf_append(out, "\n");
+        }
+    }
+}
+
 char *pm_ddp_to_text(const pm_ddp *ddp)
 {
     pm_strbuf out;
@@ -121,12 +182,7 @@ char *pm_ddp_to_text(const pm_ddp *ddp)
         pm_strbuf_append(&out, "\nTracks: the PQ entries cannot be laid out as tracks "
                                "('premaster ddp verify' says why)\n");
     }
-    if (ddp->cdtext_map >= 0 && ddp->cdtext)
-        pm_strbuf_printf(&out, "CD-TEXT: %s, a stream of %zu packs (%zu bytes); this version "
-                         "has no CD-TEXT decoder to show its text\n",
-                         ddp->maps[ddp->cdtext_map].dsi, ddp->cdtext_packs, ddp->cdtext_size);
-    else
-        pm_strbuf_append(&out, "CD-TEXT: none\n");
+    cdtext_text(&out, ddp);
     if (ddp->image_size >= 0)
         pm_strbuf_printf(&out, "Image: %s, %lld bytes\n", ddp->maps[ddp->audio].file,
                          (long long)ddp->image_size);
@@ -209,6 +265,64 @@ static void json_tracks(pm_strbuf *out, const pm_ddp *ddp)
     pm_ddp_layout_fini(&l);
 }
 
+/* One object of texts: the disc's (i 0) or a track's; null where a type has none. */
+static void json_texts(pm_strbuf *out, const pm_cdtext_decoded_block *b, int i)
+{
+    pm_strbuf_append(out, "{");
+    if (i)
+        pm_strbuf_printf(out, "\"number\": %d, ", b->first_track + i - 1);
+    for (int type = 0; type < PM_CDTEXT_TYPE_COUNT; type++) {
+        pm_strbuf_printf(out, "%s\"%s\": ", type ? ", " : "", pm_cdtext_type_name(type));
+        const char *t = b->texts[type] ? b->texts[type][i] : NULL;
+        pm_strbuf_json_string(out, t && *t ? t : NULL);
+    }
+    if (b->codes) {
+        pm_strbuf_printf(out, ", \"%s\": ", i ? "isrc" : "upc");
+        pm_strbuf_json_string(out, *b->codes[i] ? b->codes[i] : NULL);
+    }
+    pm_strbuf_append(out, "}");
+}
+
+static void json_cdtext(pm_strbuf *out, const pm_ddp *ddp)
+{
+    if (ddp->cdtext_map < 0 || !ddp->cdtext) {
+        pm_strbuf_append(out, "\"cdtext\": null,\n");
+        return;
+    }
+    const pm_cdtext_decoded *d = ddp->cdtext_text;
+    pm_strbuf_append(out, "\"cdtext\": {");
+    json_text(out, "file", ddp->maps[ddp->cdtext_map].dsi);
+    pm_strbuf_printf(out, ", \"bytes\": %zu, \"packs\": %zu, \"decoded\": %s", ddp->cdtext_size,
+                     ddp->cdtext_packs, d ? "true" : "false");
+    pm_strbuf_append(out, ", \"blocks\": ");
+    if (!d)
+        pm_strbuf_append(out, "null");
+    for (int k = 0; d && k < d->block_count; k++) {
+        const pm_cdtext_decoded_block *b = &d->blocks[k];
+        pm_strbuf_printf(out, "%s\n  {\"block\": %d, \"language\": %d, \"charset\": \"%s\", "
+                         "\"first_track\": %d, \"last_track\": %d, \"genre_code\": %d, "
+                         "\"genre\": ", k ? "," : "[", b->block, b->language,
+                         charset_name(b->char_code), b->first_track, b->last_track,
+                         b->genre_code);
+        pm_strbuf_json_string(out, b->genre);
+        pm_strbuf_append(out, ", \"disc\": ");
+        if (b->char_code == PM_CDTEXT_MSJIS) {
+            pm_strbuf_append(out, "null, \"tracks\": null}");
+            continue;
+        }
+        json_texts(out, b, 0);
+        pm_strbuf_append(out, ", \"tracks\": [");
+        for (int t = b->first_track; t <= b->last_track; t++) {
+            pm_strbuf_printf(out, "%s\n    ", t > b->first_track ? "," : "");
+            json_texts(out, b, t - b->first_track + 1);
+        }
+        pm_strbuf_append(out, "]}");
+    }
+    if (d)
+        pm_strbuf_append(out, d->block_count ? "\n]" : "[]");
+    pm_strbuf_append(out, "},\n");
+}
+
 char *pm_ddp_to_json(const pm_ddp *ddp)
 {
     pm_strbuf out;
@@ -263,14 +377,7 @@ char *pm_ddp_to_json(const pm_ddp *ddp)
     }
     pm_strbuf_append(&out, "\n],\n");
     json_tracks(&out, ddp);
-    if (ddp->cdtext_map >= 0 && ddp->cdtext) {
-        pm_strbuf_append(&out, "\"cdtext\": {");
-        json_text(&out, "file", ddp->maps[ddp->cdtext_map].dsi);
-        pm_strbuf_printf(&out, ", \"bytes\": %zu, \"packs\": %zu, \"decoded\": false},\n",
-                         ddp->cdtext_size, ddp->cdtext_packs);
-    } else {
-        pm_strbuf_append(&out, "\"cdtext\": null,\n");
-    }
+    json_cdtext(&out, ddp);
     json_number(&out, "image_bytes", ddp->image_size);
     pm_strbuf_append(&out, ",\n\"checksum_files\": [");
     for (size_t f = 0; f < ddp->sumfile_count; f++) {

@@ -474,7 +474,9 @@ static pm_status read_cdtext(pm_ddp *ddp, pm_diag *diag)
         return PM_OK;
     }
     ddp->cdtext_packs = ddp->cdtext_size / PM_DDP_CDTEXT_PACK;
-    return PM_OK;
+    /* Decoded quietly for info and extract; verify decodes again to report the faults. */
+    status = pm_cdtext_decode(ddp->cdtext, ddp->cdtext_size, NULL, &ddp->cdtext_text, NULL);
+    return status == PM_ERR_NOMEM ? status : PM_OK;
 }
 
 static int is_stream_file(const pm_ddp *ddp, const char *name)
@@ -603,6 +605,7 @@ void pm_ddp_free(pm_ddp *ddp)
     free(ddp->maps);
     free(ddp->pq);
     free(ddp->cdtext);
+    pm_cdtext_decoded_free(ddp->cdtext_text);
     for (size_t i = 0; i < ddp->sumfile_count; i++) {
         free(ddp->sumfiles[i].name);
         free(ddp->sumfiles[i].sums);

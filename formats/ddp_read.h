@@ -9,7 +9,8 @@
  * never trusts a length or a name it reads: every field is range-checked before it is used, and
  * a DSI that is not a plain file name is refused.
  *
- * Reading only parses; pm_ddp_verify (ddp_check.c) applies the rules. What the reader cannot
+ * Reading only parses (CD-TEXT through the decoder of formats/cdtext.h); pm_ddp_verify
+ * (ddp_check.c) applies the rules. What the reader cannot
  * parse is an error in the diag naming the file and the field, and the part it concerns is left
  * out of the model.
  */
@@ -19,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cdtext.h"
 #include "premaster.h"
 
 #define PM_DDP_ID_BYTES 128   /* DDPID: one record (1.3) */
@@ -156,6 +158,8 @@ struct pm_ddp {
     unsigned char *cdtext; /* CDTEXT.BIN's bytes, or NULL */
     size_t cdtext_size;
     size_t cdtext_packs;   /* whole 18-byte packs in it */
+    pm_cdtext_decoded *cdtext_text; /* its texts (formats/cdtext.h), or NULL when it does not
+                                       decode (verify reports why) */
     int64_t image_size;    /* bytes of the audio image file, or -1 */
     pm_ddp_sumfile *sumfiles;
     size_t sumfile_count;

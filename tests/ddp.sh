@@ -7,6 +7,7 @@
 # PQ entry out of order, a bad ISRC, a bad UPC check digit and a track under 4 s; the layouts of
 # other writers are accepted; extract writes tracks that sox joins back into IMAGE.DAT from track
 # 1's index 01 on, byte for byte, and the golden cue sheet; garbage gives exit 1 and a message.
+# verify also fails on a CD-TEXT pack whose CRC is wrong (the decoder of formats/cdtext.h).
 set -u
 : "${PREMASTER:?}" "${MKDDP:?}" "${TESTS_SRCDIR:?}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pm-ddp.XXXXXX")
@@ -53,13 +54,14 @@ check '(cd good && md5sum --quiet -c CHECKSUM.MD5)' "coreutils' md5sum accepts t
 
 run 0 "ddp info exits 0" ddp info good
 if diff -u "$TESTS_SRCDIR/ddp-expected/info-good.txt" "$work/out" > "$work/err" 2>&1; then
-    ok "ddp info prints the PQ list, tracks, UPC, CD-TEXT and checksum files (golden text)"
+    ok "ddp info prints the PQ list, tracks, UPC, CD-TEXT texts and checksum files (golden text)"
 else
-    not_ok "ddp info prints the PQ list, tracks, UPC, CD-TEXT and checksum files (golden text)"
+    not_ok "ddp info prints the PQ list, tracks, UPC, CD-TEXT texts and checksum files (golden text)"
 fi
 run 0 "ddp info --json exits 0" ddp info --json good
 says "$work/out" '"track_count": 3' "the JSON gives the track count"
 says "$work/out" '"isrc": "USABC2400002"' "the JSON gives the ISRCs"
+says "$work/out" '"title": "Test Album"' "the JSON gives the CD-TEXT"
 if command -v python3 > /dev/null 2>&1; then
     check 'python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$work/out" 2> "$work/err"' \
         "the JSON parses"
@@ -98,6 +100,13 @@ checksums order
 run 1 "verify fails on a PQ entry out of order" ddp verify order
 says "$work/err" "order/PQDESCR: error: packet 6 (track 02 index 01 at 00:10:00): comes after track 03 index 01" \
     "naming the file, the packet and the entry"
+
+# A CD-TEXT pack whose CRC no longer fits, checksums made again: the decoder names the pack.
+rm -rf text && cp -r good text
+printf 'E' | dd of=text/CDTEXT.BIN bs=1 seek=59 conv=notrunc 2> /dev/null
+checksums text
+run 1 "verify fails on a bad CD-TEXT CRC" ddp verify text
+says "$work/err" "text/CDTEXT.BIN: error: CD-TEXT pack 3 at byte 54" "naming the file and the pack"
 
 fileset isrc bad-isrc
 run 1 "verify fails on a bad ISRC" ddp verify isrc

@@ -221,9 +221,9 @@ void pm_ddp_free(pm_ddp *ddp);
 
 /*
  * What `ddp info` prints: the streams, the UPC/EAN, every PQ entry (track, index, absolute time
- * as MSF and as CD frames, ISRC, flags), the track count and length, the CD-TEXT stream and the
- * checksum files. As text, or as one JSON object. The caller frees the string with free(); NULL
- * when out of memory.
+ * as MSF and as CD frames, ISRC, flags), the track count and length, the CD-TEXT (its texts, as
+ * the decoder of formats/cdtext.h reads them) and the checksum files. As text, or as one JSON
+ * object. The caller frees the string with free(); NULL when out of memory.
  */
 char *pm_ddp_to_text(const pm_ddp *ddp);
 char *pm_ddp_to_json(const pm_ddp *ddp);
@@ -233,7 +233,8 @@ char *pm_ddp_to_json(const pm_ddp *ddp);
  * the image is a whole number of 2352-byte sectors), PQ order and ranges, the Red Book rules
  * (1-99 tracks, index numbers going up, tracks at least 4 s, at least 2 s before track 1, the
  * program at most 79:57:74 with a warning past 74:00:00), UPC/EAN and ISRC syntax and check
- * digits, and every entry of every checksum file (MD5 and CRC-32). Reads every file in full.
+ * digits, CD-TEXT (CRCs, sequence, size information, its tracks against the PQ's), and every
+ * entry of every checksum file (MD5 and CRC-32). Reads every file in full.
  * Returns PM_OK when there is no error (warnings may be in diag), PM_ERR_INVALID with every
  * fault in diag naming its file and field, PM_ERR_IO when a file could not be read, PM_ERR_NOMEM.
  */
@@ -245,9 +246,10 @@ pm_status pm_ddp_verify(const pm_ddp *ddp, pm_diag *diag) PM_WARN_UNUSED;
  * that the files joined are the image from track 1's index 1 on, sample for sample; a pause
  * before track 1 longer than the 2 s a burner adds (or a hidden track in it) as track00.wav from
  * 2 s on. Then tracks.cue, a CDRWIN cue sheet over those files (CATALOG, FLAGS, ISRC, every
- * index; CDTEXTFILE "tracks.cdt", a copy of the CD-TEXT packs, when there are any). Each file is
- * written under a temporary name and renamed when complete. out_dir is created when missing; one
- * holding files is refused with PM_ERR_EXISTS unless force is non-zero. A fileset whose PQ
+ * index; with CD-TEXT, the TITLE, PERFORMER and SONGWRITER of its first block and CDTEXTFILE
+ * "tracks.cdt", a copy of the packs). Each file is written under a temporary name and renamed
+ * when complete. out_dir is created when missing; one holding files is refused with
+ * PM_ERR_EXISTS unless force is non-zero. A fileset whose PQ
  * entries cannot be laid out as tracks is refused with PM_ERR_INVALID. PM_ERR_IO, PM_ERR_NOMEM.
  */
 pm_status pm_ddp_extract(const pm_ddp *ddp, const char *out_dir, int force,

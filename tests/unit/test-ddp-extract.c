@@ -90,19 +90,29 @@ static const char *golden_cue =
     "REM premaster ddp extract: each track from its index 01 to the next track's index 01\n"
     "CATALOG 0123456789012\n"
     "CDTEXTFILE \"tracks.cdt\"\n"
+    "TITLE \"Test Album\"\n"
+    "PERFORMER \"Test Artist\"\n"
+    "SONGWRITER \"Album Writer\"\n"
     "FILE \"track01.wav\" WAVE\n"
     "  TRACK 01 AUDIO\n"
-    "    FLAGS DCP\n"
+    "    TITLE \"One\"\n"
+    "    PERFORMER \"Artist One\"\n"
+    "    SONGWRITER \"Writer One\"\n"
     "    ISRC USABC2400001\n"
+    "    FLAGS DCP\n"
     "    INDEX 01 00:00:00\n"
     "  TRACK 02 AUDIO\n"
-    "    FLAGS PRE\n"
+    "    TITLE \"Two\"\n"
+    "    PERFORMER \"Artist Two\"\n"
     "    ISRC USABC2400002\n"
+    "    FLAGS PRE\n"
     "    INDEX 00 00:06:00\n"
     "FILE \"track02.wav\" WAVE\n"
     "    INDEX 01 00:00:00\n"
     "FILE \"track03.wav\" WAVE\n"
     "  TRACK 03 AUDIO\n"
+    "    TITLE \"Three\"\n"
+    "    PERFORMER \"Artist Three\"\n"
     "    FLAGS DCP PRE\n"
     "    INDEX 01 00:00:00\n"
     "    INDEX 02 00:02:00\n";
@@ -149,7 +159,7 @@ static void test_default(gen_disc *d)
         cue = realloc(cue, n + 1);
         cue[n] = '\0';
     }
-    is_str(cue, golden_cue, "tracks.cue: CATALOG, CDTEXTFILE, FLAGS, ISRC, every index");
+    is_str(cue, golden_cue, "tracks.cue: CATALOG, CD-TEXT, ISRC, FLAGS, every index");
     free(cue);
     path_of(path, sizeof path, out, "tracks.cdt");
     unsigned char *cdt = slurp(path, &n);
@@ -201,9 +211,10 @@ static void test_htoa(gen_disc *d)
     path_of(path, sizeof path, out, "tracks.cue");
     char *cue = (char *)slurp(path, &n);
     ok(cue && n > 100 &&
-           strstr(cue, "FILE \"track00.wav\" WAVE\n  TRACK 01 AUDIO\n    FLAGS DCP\n    ISRC "
-                       "USABC2400001\n    INDEX 00 00:00:00\nFILE \"track01.wav\" WAVE\n    "
-                       "INDEX 01 00:00:00\n"),
+           strstr(cue, "FILE \"track00.wav\" WAVE\n  TRACK 01 AUDIO\n    TITLE \"One\"\n"
+                       "    PERFORMER \"Artist One\"\n    SONGWRITER \"Writer One\"\n"
+                       "    ISRC USABC2400001\n    FLAGS DCP\n    INDEX 00 00:00:00\n"
+                       "FILE \"track01.wav\" WAVE\n    INDEX 01 00:00:00\n"),
        "the cue opens track 1 with INDEX 00 in track00.wav");
     free(cue);
     free(joined);

@@ -231,7 +231,11 @@ static void test_fields(void)
     char *text = pm_ddp_to_text(ddp), *json = pm_ddp_to_json(ddp);
     ok(text && strstr(text, "  02        01     00:10:00      750  USABC2400002  pre-emphasis\n"),
        "info lists track 02 index 01 with its time, frames, ISRC and flags");
-    ok(text && strstr(text, "a stream of 17 packs"), "info says a CD-TEXT stream of 17 packs");
+    ok(text && strstr(text, "CD-TEXT: CDTEXT.BIN, 17 packs (306 bytes), 1 block\n") &&
+           strstr(text, "    track 01  title \"One\"; performer \"Artist One\"; songwriter "
+                        "\"Writer One\"\n"),
+       "info shows the CD-TEXT's packs and its texts, decoded");
+    ok(ddp->cdtext_text && ddp->cdtext_text->block_count == 1, "the CD-TEXT decodes: one block");
     ok(json && strstr(json, "\"track_count\": 3") && strstr(json, "\"leadout_frames\": 1500"),
        "the JSON has the track count and the lead-out");
     free(text);
@@ -344,8 +348,8 @@ static void test_accepted(void)
     t->data = cdtext;
     t->stored = t->size = 307;
     memcpy((unsigned char *)m->files[1].data + 14, "00000307", 8);
-    expect(m, PM_SEV_NOTE, "CDTEXT.BIN", "one NUL byte", "a trailing NUL after the packs is "
-                                                        "tolerated");
+    add_checksums(m, " *", "\n");
+    expect_clean(m, "a trailing NUL after the CD-TEXT packs is tolerated (Sonoris)");
     gen_free(&m->fs);
     free(m);
     free(d);
@@ -402,6 +406,25 @@ static void test_faults(void)
     VARIANT(d->sectors = 333075, PM_SEV_WARNING, "PQDESCR", "past 74:00:00",
             "a program past 74 minutes");
 #undef VARIANT
+
+    /* CD-TEXT through the decoder: a pack's CRC, and texts for fewer tracks than the disc has. */
+    gen_default(d);
+    mem_build(d, m);
+    static unsigned char packs[306];
+    memcpy(packs, gen_cdtext_vector1, 306);
+    packs[3 * 18 + 5] ^= 0x20; /* "Test Artist" becomes "TEst Artist": the CRC no longer fits */
+    mem_file(m, "CDTEXT.BIN")->data = packs;
+    expect(m, PM_SEV_ERROR, "CDTEXT.BIN", "CD-TEXT pack 3 at byte 54", "a bad CD-TEXT CRC names "
+           "the file and the pack");
+    gen_free(&m->fs);
+    gen_default(d);
+    d->track_count = 2;
+    d->leadouts = 2;
+    d->sectors = 1125;
+    mem_build(d, m);
+    expect(m, PM_SEV_ERROR, "CDTEXT.BIN", "CD-TEXT gives texts for tracks 1 to 3, but the disc has "
+           "tracks 1 to 2", "CD-TEXT for another track count than the PQ's");
+    gen_free(&m->fs);
 
     /* A PQ entry out of order: track 02 index 01 swapped with track 03 index 01. */
     gen_default(d);
