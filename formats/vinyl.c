@@ -42,7 +42,7 @@ static pm_status probe_start(pm_stage *stage, const pm_stage_format *in, pm_stag
     if (!s->after) {
         memset(f, 0, sizeof *f);
         pm_status st = pm_vinyl_scan_init(&f->before, in->rate_hz,
-                                          v->deess_threshold_db + v->deess_range_db,
+                                          v->deess_threshold_db + PM_VINYL_SIB_MARGIN_DB,
                                           v->has_mono_below ? v->mono_below_hz / 2.0 : 0.0);
         if (st != PM_OK) {
             pm_diag_add(diag, PM_SEV_ERROR, s->owner->p->path, v->line, NULL,

@@ -38,6 +38,9 @@ extern const pm_format_ops pm_vinyl_format;
 #define PM_VINYL_SIB_LOW_HZ 4000.0
 #define PM_VINYL_SIB_HIGH_HZ 10000.0
 #define PM_VINYL_SIB_WINDOW_SEC 0.01
+/* A sibilant moment: the band's peak over the de-esser's threshold by this margin (the
+ * de-esser listens to one octave; the check to all of 4-10 kHz). */
+#define PM_VINYL_SIB_MARGIN_DB 6.0
 /* Infrasonic: the band below 20 Hz; a warning when its RMS over a side reaches this. */
 #define PM_VINYL_INFRA_HZ 20.0
 #define PM_VINYL_INFRA_WARN_DBFS -40.0

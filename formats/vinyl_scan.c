@@ -29,8 +29,10 @@ pm_status pm_vinyl_scan_init(pm_vinyl_scan *s, double rate_hz, double sib_thresh
     pm_status st = design(s->lf, &s->lf_n, PM_BIQUAD_LOWPASS, 4, rate_hz, PM_VINYL_LF_CORR_HZ);
     if (st == PM_OK)
         st = design(s->sib_hp, &s->sib_hp_n, PM_BIQUAD_HIGHPASS, 4, rate_hz, PM_VINYL_SIB_LOW_HZ);
+    /* at rates under 22.2 kHz the band's top is the highest the filter design takes */
     if (st == PM_OK)
-        st = design(s->sib_lp, &s->sib_lp_n, PM_BIQUAD_LOWPASS, 4, rate_hz, PM_VINYL_SIB_HIGH_HZ);
+        st = design(s->sib_lp, &s->sib_lp_n, PM_BIQUAD_LOWPASS, 4, rate_hz,
+                    fmin(PM_VINYL_SIB_HIGH_HZ, 0.44 * rate_hz));
     /* eighth order, so that a bass line at 30-40 Hz does not count as infrasonic */
     if (st == PM_OK)
         st = design(s->infra, &s->infra_n, PM_BIQUAD_LOWPASS, 8, rate_hz, PM_VINYL_INFRA_HZ);

@@ -143,7 +143,7 @@ static pm_status read_side(finish_ctx *f, size_t i, side_read *r)
     pm_status status = PM_ERR_NOMEM;
     if (!buf || !lr || !cum || !r->tracks || !r->track_hf_db || info.channels != 2)
         goto done;
-    status = pm_vinyl_scan_init(&r->scan, info.samplerate, v->deess_threshold_db + v->deess_range_db,
+    status = pm_vinyl_scan_init(&r->scan, info.samplerate, v->deess_threshold_db + PM_VINYL_SIB_MARGIN_DB,
                                 v->has_mono_below ? v->mono_below_hz / 2.0 : 0.0);
     if (status == PM_OK)
         status = pm_segmeter_init(&m, info.samplerate, s->track_start, s->track_end, tracks);
@@ -194,21 +194,14 @@ done:
     return status;
 }
 
-/* The checks that are warnings: correlation, sibilance, infrasonic, late tracks, length. */
+/* The checks that are warnings: correlation, sibilance, infrasonic, late tracks. */
 static void side_warnings(finish_ctx *f, size_t i, const side_read *r)
 {
     pm_format_stage *st = f->st;
     const pm_vinyl_side_out *s = &st->sides[i];
     const pm_plan *plan = st->p->plan;
-    char letter = plan->sides[i].letter, at[32], len[32];
-    double sec = (double)r->frames / (double)st->rate;
-    if (sec > plan->side_recommended_sec && sec <= plan->side_max_sec) {
-        seconds_text(at, sizeof at, plan->side_recommended_sec);
-        clock_text(len, sizeof len, r->frames, st->rate);
-        warn(f, "side %c is %s, past the recommended %s for %d\" at %d rpm: it will be cut "
-             "about %.1f dB quieter", letter, len, at, st->p->vinyl.size_in, st->p->vinyl.speed_rpm,
-             (sec - plan->side_recommended_sec) / 60.0);
-    }
+    char letter = plan->sides[i].letter, at[32];
+    /* side lengths past the recommendation are warned about by the plan's validation */
     const pm_vinyl_scan *sc = &r->scan;
     for (size_t k = 0; k < sc->stretch_count && k < PM_VINYL_MAX_STRETCHES; k++) {
         clock_text(at, sizeof at, sc->stretches[k].start, st->rate);
@@ -306,10 +299,9 @@ static void write_side(finish_ctx *f, size_t i, const side_read *r, pm_strbuf *s
     const pm_vinyl_target *v = &st->p->vinyl;
     char letter = plan->sides[i].letter, a[32], b[32], c[32], rec[32], max[32];
     const char *etching = NULL;
-    if (v->side_count && plan->sides[i].line)
-        for (size_t k = 0; k < v->side_count; k++)
-            if (v->sides[k].line == plan->sides[i].line)
-                etching = v->sides[k].etching;
+    /* written sides are planned one for one, in order (plan.c) */
+    if (!plan->sides_automatic && i < v->side_count)
+        etching = v->sides[i].etching;
     size_t tracks = s->last - s->first + 1;
     double sec = (double)r->frames / (double)st->rate;
     clock_text(a, sizeof a, r->frames, st->rate);
