@@ -349,8 +349,13 @@ static void write_side(finish_ctx *f, size_t i, const side_read *r, pm_strbuf *s
     pm_strbuf_printf(sheet, "  Side total: %s (%lld samples); recommended %s, maximum %s: %s\n",
                      a, (long long)r->frames, rec, max, verdict);
     double tp = peak_dbtp(&r->whole), side_lf = -HUGE_VAL;
-    pm_strbuf_printf(sheet, "  Peak: %.2f dBTP (8x); loudness: %.1f LUFS; minimum correlation "
-                     "below 300 Hz: %.2f\n", tp, r->whole.integrated_lufs, r->scan.min_correlation);
+    char lufs[32] = "silent", corr[48] = "none (no level there)";
+    if (isfinite(r->whole.integrated_lufs))
+        snprintf(lufs, sizeof lufs, "%.1f LUFS", r->whole.integrated_lufs);
+    if (!isnan(r->scan.min_correlation))
+        snprintf(corr, sizeof corr, "%.2f", r->scan.min_correlation);
+    pm_strbuf_printf(sheet, "  Peak: %.2f dBTP (8x); loudness: %s; minimum correlation below "
+                     "300 Hz: %s\n", tp, lufs, corr);
     if (r->scan.side_lf)
         side_lf = pm_vinyl_scan_db(r->scan.side_lf_energy, r->frames, 2);
     pm_strbuf_printf(sheet, "  Format: %ld Hz, %d bit, stereo WAV\n", st->rate, st->bits);

@@ -128,11 +128,22 @@ check 'grep -q "side A: the correlation below 300 Hz is negative from 00:00.150 
     "the negative correlation is reported with where and how long"
 check 'grep -q "side A: the 4-10 kHz band passes -24.0 dBFS 1 time (.* s in all) (no de-esser asked for)" "$work/err"' \
     "the sibilance is reported with its level"
+check 'grep -q "A2 (at 00:04.000) is -[0-9.]* LUFS, [0-9.]* LU louder than the loudest of the side.s first half (margin 2 LU)" "$work/err" && grep -q "A2 (at 00:04.000) has [0-9.]* dB more 4-10 kHz energy" "$work/err"' \
+    "a loud, bright track late on the side is reported against the first half"
+check 'grep -q "\"warnings\": \[" "$work/raw/report.json" && grep -q "vertical groove" "$work/raw/report.json"' \
+    "report.json carries the warnings"
 
-# ---- the same bytes ------------------------------------------------------------------------
-"$PREMASTER" render "$work/fix.xml" -o "$work/fix2" > /dev/null 2> "$work/err"
+# Infrasonic: a 10 Hz tone.
+sox -n -r 48000 -b 24 -c 2 "$work/infra.wav" synth 3 sine 10 vol 0.3 2> /dev/null
+project infra.xml 'size="12" speed="33"' '' infra.wav
+"$PREMASTER" render "$work/infra.xml" -o "$work/infra" > /dev/null 2> "$work/err"
+check '[ $? = 0 ] && grep -q "side A: -[0-9.]* dBFS RMS below 20 Hz (a warning from -40 dBFS)" "$work/err"' \
+    "infrasonic energy is reported with its level"
+
+# ---- the same bytes, whatever the thread count ---------------------------------------------
+"$PREMASTER" render "$work/fix.xml" -o "$work/fix2" -j 1 > /dev/null 2> "$work/err"
 check 'cmp -s "$fa" "$work/fix2/vinyl/VT-1_A_48000_24.wav" && cmp -s "$work/fix/vinyl/cutting-sheet.txt" "$work/fix2/vinyl/cutting-sheet.txt"' \
-    "a second render gives the same side file and sheet, byte for byte"
+    "a second render on one thread gives the same side file and sheet, byte for byte"
 "$PREMASTER" verify "$work/fix" > /dev/null 2> "$work/err"
 check '[ $? = 0 ]' "verify accepts the vinyl render"
 tap_done
