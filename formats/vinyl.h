@@ -34,11 +34,12 @@ extern const pm_format_ops pm_vinyl_format;
 #define PM_VINYL_CORR_WINDOW_SEC 0.4
 #define PM_VINYL_CORR_HOP_SEC 0.1
 #define PM_VINYL_CORR_MIN_STRETCH_SEC 0.1
-/* Sibilance: the 4-10 kHz band's peak in 10 ms windows. */
+/* Sibilance: the 4-10 kHz band's RMS in 10 ms windows, the louder channel's (RMS rather than
+ * peak: a bright mix's band has a crest of 10-12 dB that is not sibilance). */
 #define PM_VINYL_SIB_LOW_HZ 4000.0
 #define PM_VINYL_SIB_HIGH_HZ 10000.0
 #define PM_VINYL_SIB_WINDOW_SEC 0.01
-/* A sibilant moment: the band's peak over the de-esser's threshold by this margin (the
+/* A sibilant moment: the band's RMS over the de-esser's threshold by this margin (the
  * de-esser listens to one octave; the check to all of 4-10 kHz). */
 #define PM_VINYL_SIB_MARGIN_DB 6.0
 /* Infrasonic: the band below 20 Hz; a warning when its RMS over a side reaches this. */
@@ -84,7 +85,7 @@ typedef struct pm_vinyl_scan {
     double negative_sec;  /* their total length */
     /* sibilance */
     int64_t sib_window, sib_fill;
-    double sib_peak;
+    double sib_sum[2]; /* the window's sums of squares per channel */
     int sib_over;
     size_t sib_moments;
     double sib_over_sec, sib_loudest_db;
@@ -94,8 +95,8 @@ typedef struct pm_vinyl_scan {
 } pm_vinyl_scan;
 
 /* A scan at rate_hz; sib_threshold_db is the level of the 4-10 kHz band that counts as a
- * sibilant moment; side_lf_hz > 0 also measures the side and mid below it. PM_ERR_INVALID when
- * a band does not fit under the Nyquist frequency. */
+ * sibilant moment (dBFS RMS: a sine's peak less 3.01 dB); side_lf_hz > 0 also measures the
+ * side and mid below it. PM_ERR_INVALID when a band does not fit under the Nyquist frequency. */
 pm_status pm_vinyl_scan_init(pm_vinyl_scan *s, double rate_hz, double sib_threshold_db,
                              double side_lf_hz) PM_WARN_UNUSED;
 /* The next frames of a stereo stream (planar). */

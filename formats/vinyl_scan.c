@@ -113,7 +113,8 @@ static void hop_done(pm_vinyl_scan *s)
 
 static void sib_done(pm_vinyl_scan *s)
 {
-    double db = s->sib_peak > 0.0 ? 20.0 * log10(s->sib_peak) : -HUGE_VAL;
+    double ms = fmax(s->sib_sum[0], s->sib_sum[1]) / (double)s->sib_window;
+    double db = ms > 0.0 ? 10.0 * log10(ms) : -HUGE_VAL;
     int over = db > s->sib_threshold_db;
     if (over && !s->sib_over)
         s->sib_moments++;
@@ -125,7 +126,7 @@ static void sib_done(pm_vinyl_scan *s)
         }
     }
     s->sib_over = over;
-    s->sib_peak = 0.0;
+    s->sib_sum[0] = s->sib_sum[1] = 0.0;
     s->sib_fill = 0;
 }
 
@@ -147,14 +148,13 @@ void pm_vinyl_scan_process(pm_vinyl_scan *s, const double *left, const double *r
 {
     for (size_t i = 0; i < frames; i++) {
         double x[2] = {left[i], right[i]}, lf[2];
-        double band_peak = 0.0;
         for (int c = 0; c < 2; c++) {
             s->energy += x[c] * x[c];
             lf[c] = cascade(s->lf, s->lf_s[c], s->lf_n, x[c]);
             double b = cascade(s->sib_hp, s->sib_hp_s[c], s->sib_hp_n, x[c]);
             b = cascade(s->sib_lp, s->sib_lp_s[c], s->sib_lp_n, b);
             s->band_energy += b * b;
-            band_peak = fmax(band_peak, fabs(b));
+            s->sib_sum[c] += b * b;
             double f = cascade(s->infra, s->infra_s[c], s->infra_n, x[c]);
             s->infra_energy += f * f;
         }
@@ -168,7 +168,6 @@ void pm_vinyl_scan_process(pm_vinyl_scan *s, const double *left, const double *r
         s->hop_ll += lf[0] * lf[0];
         s->hop_rr += lf[1] * lf[1];
         s->hop_lr += lf[0] * lf[1];
-        s->sib_peak = fmax(s->sib_peak, band_peak);
         s->position++;
         if (++s->hop_fill == s->hop)
             hop_done(s);

@@ -214,8 +214,8 @@ static void side_warnings(finish_ctx *f, size_t i, const side_read *r)
              "all)", letter, sc->stretch_count - PM_VINYL_MAX_STRETCHES, sc->negative_sec);
     if (sc->sib_moments) {
         clock_text(at, sizeof at, sc->sib_loudest_at, st->rate);
-        warn(f, "side %c: the 4-10 kHz band passes %.1f dBFS %zu time%s (%.2f s in all)%s, the "
-             "loudest %.1f dBFS at %s", letter, sc->sib_threshold_db, sc->sib_moments,
+        warn(f, "side %c: the 4-10 kHz band passes %.1f dBFS RMS %zu time%s (%.2f s in all)%s, the "
+             "loudest %.1f dBFS RMS at %s", letter, sc->sib_threshold_db, sc->sib_moments,
              sc->sib_moments == 1 ? "" : "s", sc->sib_over_sec,
              st->p->vinyl.has_deess ? " after de-essing" : " (no de-esser asked for)",
              sc->sib_loudest_db, at);
