@@ -107,6 +107,9 @@ project fix.xml 'size="12" speed="33" mono-below="150" deess="6.5k" deess-thresh
     '' oop.wav sib.wav
 "$PREMASTER" render "$work/fix.xml" -o "$work/fix" > "$work/out" 2> "$work/err"
 check '[ $? = 0 ]' "out-of-phase bass and sibilance with mono bass and the de-esser render"
+check 'python3 -m json.tool "$work/fix/report.json" > /dev/null 2>&1 || ! command -v python3 > /dev/null' \
+    "report.json is valid JSON"
+check 'grep -q "\"warnings\": \[\]" "$work/rate/report.json"' "a side with nothing to warn about has an empty warnings list"
 check '! grep -q "correlation below 300 Hz is negative" "$work/err"' "no negative correlation is left"
 check '! grep -q "4-10 kHz band passes" "$work/err"' "no sibilant moment is left"
 fa="$work/fix/vinyl/VT-1_A_48000_24.wav"

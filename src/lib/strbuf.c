@@ -106,8 +106,12 @@ char *pm_strbuf_take(pm_strbuf *buf)
         pm_strbuf_fini(buf);
         return NULL;
     }
-    if (!buf->data && reserve(buf, 0) != 0)
-        return NULL;
+    if (!buf->data) {
+        /* nothing was appended: the empty string, terminated like any other */
+        if (reserve(buf, 0) != 0)
+            return NULL;
+        buf->data[0] = '\0';
+    }
     char *out = buf->data;
     pm_strbuf_init(buf);
     return out;
