@@ -3,7 +3,9 @@
 #include "config.h"
 
 #include "format.h"
+#include "vinyl.h"
 
 const pm_format_ops *const pm_formats[] = {
+    &pm_vinyl_format,
     NULL,
 };

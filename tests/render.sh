@@ -4,7 +4,8 @@
 # render, replaced whole; anything else refused; nothing half-written), the copied project,
 # plan.json, report.json and MANIFEST.sha256 (checked with coreutils' sha256sum too), the same
 # bytes on a second render, verify failing on a changed, missing or added file, and the exit
-# statuses of a project with errors and of deliverables this version cannot write.
+# statuses of a project with errors and of deliverables this version cannot write; the demo's
+# vinyl alone renders.
 set -u
 : "${PREMASTER:?}" "${TESTS_SRCDIR:?}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pm-render.XXXXXX")
@@ -63,8 +64,14 @@ check '[ "$(ls "$work/other")" = notes.txt ]' "and left as it was"
 
 # Deliverables this version cannot write: exit 2, nothing written.
 "$PREMASTER" render "$work/demo/album.xml" -o "$work/full" > /dev/null 2> "$work/err"
-check '[ $? = 2 ] && [ ! -e "$work/full" ] && grep -q "not available" "$work/err"' \
-    "CD, vinyl and streaming deliverables are refused with status 2 until they are in"
+check '[ $? = 2 ] && [ ! -e "$work/full" ] && grep -q "CD deliverables.*not available" "$work/err" && grep -q "streaming deliverables are not available" "$work/err"' \
+    "CD and streaming deliverables are refused with status 2 until they are in"
+check '! grep -q "vinyl" "$work/err"' "vinyl deliverables are not refused"
+# The demo's vinyl alone renders, with its sides and sheet (tests/vinyl.sh tests them fully).
+sed -e '/<cd /d' -e '/<streaming /d' "$work/demo/album.xml" > "$work/demo/vinyl.xml"
+"$PREMASTER" render "$work/demo/vinyl.xml" -o "$work/vinyl" > /dev/null 2> "$work/err"
+check '[ $? = 0 ] && [ -s "$work/vinyl/vinyl/PMDEMO-001_A_96000_24.wav" ] && [ -s "$work/vinyl/vinyl/PMDEMO-001_B_96000_24.wav" ] && [ -s "$work/vinyl/vinyl/cutting-sheet.txt" ]' \
+    "the demo's vinyl renders two sides and a cutting sheet"
 # A project with errors: exit 1, nothing written.
 sed 's/isrc="[A-Z0-9]*"/isrc="bad"/' "$work/demo/plain.xml" > "$work/demo/bad.xml"
 "$PREMASTER" render "$work/demo/bad.xml" -o "$work/bad" > /dev/null 2> "$work/err"

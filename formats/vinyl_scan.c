@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The vinyl checks' band meter (vinyl.h): low-frequency correlation windows, sibilant moments,
+ * infrasonic, high-band and low-frequency side energy, in one pass over planar blocks. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "vinyl.h"
+
+/* Below this mean square per channel in a window, there is no level to correlate (about -80
+ * dBFS RMS): silence and dither noise would give a correlation of chance. */
+#define CORR_FLOOR 1e-8
+
+static pm_status design(pm_biquad *sec, size_t *n, pm_biquad_pass pass, int order, double rate,
+                        double hz)
+{
+    if (!(hz > 0.0) || hz >= 0.45 * rate)
+        return PM_ERR_INVALID;
+    return pm_biquad_design_butterworth(sec, n, pass, order, rate, hz);
+}
+
+pm_status pm_vinyl_scan_init(pm_vinyl_scan *s, double rate_hz, double sib_threshold_db,
+                             double side_lf_hz)
+{
+    memset(s, 0, sizeof *s);
+    s->rate_hz = rate_hz;
+    s->sib_threshold_db = sib_threshold_db;
+    pm_status st = design(s->lf, &s->lf_n, PM_BIQUAD_LOWPASS, 4, rate_hz, PM_VINYL_LF_CORR_HZ);
+    if (st == PM_OK)
+        st = design(s->sib_hp, &s->sib_hp_n, PM_BIQUAD_HIGHPASS, 4, rate_hz, PM_VINYL_SIB_LOW_HZ);
+    /* at rates under 22.2 kHz the band's top is the highest the filter design takes */
+    if (st == PM_OK)
+        st = design(s->sib_lp, &s->sib_lp_n, PM_BIQUAD_LOWPASS, 4, rate_hz,
+                    fmin(PM_VINYL_SIB_HIGH_HZ, 0.44 * rate_hz));
+    /* eighth order, so that a bass line at 30-40 Hz does not count as infrasonic */
+    if (st == PM_OK)
+        st = design(s->infra, &s->infra_n, PM_BIQUAD_LOWPASS, 8, rate_hz, PM_VINYL_INFRA_HZ);
+    if (st == PM_OK && side_lf_hz > 0.0) {
+        s->side_lf = 1;
+        size_t second = 0;
+        st = design(s->mono_lp, &s->mono_n, PM_BIQUAD_LOWPASS, 8, rate_hz, side_lf_hz);
+        if (st == PM_OK)
+            st = design(s->mono_lp + s->mono_n, &second, PM_BIQUAD_LOWPASS, 8, rate_hz,
+                        side_lf_hz);
+        s->mono_n += second;
+    }
+    s->hop = (int64_t)llround(PM_VINYL_CORR_HOP_SEC * rate_hz);
+    s->sib_window = (int64_t)llround(PM_VINYL_SIB_WINDOW_SEC * rate_hz);
+    if (s->hop < 1 || s->sib_window < 1)
+        st = PM_ERR_INVALID;
+    s->negative_from = -1;
+    s->min_correlation = NAN;
+    s->sib_loudest_db = -HUGE_VAL;
+    return st;
+}
+
+static void end_stretch(pm_vinyl_scan *s, int64_t end)
+{
+    int64_t frames = end - s->negative_from;
+    if ((double)frames > PM_VINYL_CORR_MIN_STRETCH_SEC * s->rate_hz + 0.5) {
+        if (s->stretch_count < PM_VINYL_MAX_STRETCHES)
+            s->stretches[s->stretch_count] =
+                (pm_vinyl_stretch){s->negative_from, frames, s->negative_min};
+        s->stretch_count++;
+        s->negative_sec += (double)frames / s->rate_hz;
+    }
+    s->negative_from = -1;
+}
+
+/* A hop is complete: judge the window of the last four hops. Its verdict covers its middle
+ * 100 ms, which starts 150 ms after the window does (position is the hop's end). */
+static void hop_done(pm_vinyl_scan *s)
+{
+    memmove(s->ring[1], s->ring[0], 3 * sizeof s->ring[0]);
+    s->ring[0][0] = s->hop_ll;
+    s->ring[0][1] = s->hop_rr;
+    s->ring[0][2] = s->hop_lr;
+    s->hop_ll = s->hop_rr = s->hop_lr = 0.0;
+    s->hop_fill = 0;
+    if (s->ring_count < 4)
+        s->ring_count++;
+    if (s->ring_count < 4)
+        return;
+    double ll = 0.0, rr = 0.0, lr = 0.0;
+    for (int i = 0; i < 4; i++) {
+        ll += s->ring[i][0];
+        rr += s->ring[i][1];
+        lr += s->ring[i][2];
+    }
+    int64_t window = 4 * s->hop;
+    int64_t middle = s->position - window + s->hop + s->hop / 2;
+    if (ll / (double)window < CORR_FLOOR || rr / (double)window < CORR_FLOOR) {
+        if (s->negative_from >= 0)
+            end_stretch(s, middle);
+        return;
+    }
+    double c = lr / sqrt(ll * rr);
+    if (isnan(s->min_correlation) || c < s->min_correlation) {
+        s->min_correlation = c;
+        s->min_correlation_at = s->position - window;
+    }
+    if (c < 0.0) {
+        if (s->negative_from < 0) {
+            s->negative_from = middle;
+            s->negative_min = c;
+        }
+        s->negative_min = fmin(s->negative_min, c);
+    } else if (s->negative_from >= 0) {
+        end_stretch(s, middle);
+    }
+}
+
+static void sib_done(pm_vinyl_scan *s)
+{
+    double ms = fmax(s->sib_sum[0], s->sib_sum[1]) / (double)s->sib_window;
+    double db = ms > 0.0 ? 10.0 * log10(ms) : -HUGE_VAL;
+    int over = db > s->sib_threshold_db;
+    if (over && !s->sib_over)
+        s->sib_moments++;
+    if (over) {
+        s->sib_over_sec += (double)s->sib_window / s->rate_hz;
+        if (db > s->sib_loudest_db) {
+            s->sib_loudest_db = db;
+            s->sib_loudest_at = s->position - s->sib_window;
+        }
+    }
+    s->sib_over = over;
+    s->sib_sum[0] = s->sib_sum[1] = 0.0;
+    s->sib_fill = 0;
+}
+
+/* One sample through a cascade (the scan runs sample by sample: it needs every filter's output
+ * of the same frame together). */
+static double cascade(const pm_biquad *sec, pm_biquad_state *st, size_t n, double x)
+{
+    for (size_t i = 0; i < n; i++) {
+        double y = sec[i].b0 * x + st[i].z1;
+        st[i].z1 = sec[i].b1 * x - sec[i].a1 * y + st[i].z2;
+        st[i].z2 = sec[i].b2 * x - sec[i].a2 * y;
+        x = y;
+    }
+    return x;
+}
+
+void pm_vinyl_scan_process(pm_vinyl_scan *s, const double *left, const double *right,
+                           size_t frames)
+{
+    for (size_t i = 0; i < frames; i++) {
+        double x[2] = {left[i], right[i]}, lf[2];
+        for (int c = 0; c < 2; c++) {
+            s->energy += x[c] * x[c];
+            lf[c] = cascade(s->lf, s->lf_s[c], s->lf_n, x[c]);
+            double b = cascade(s->sib_hp, s->sib_hp_s[c], s->sib_hp_n, x[c]);
+            b = cascade(s->sib_lp, s->sib_lp_s[c], s->sib_lp_n, b);
+            s->band_energy += b * b;
+            s->sib_sum[c] += b * b;
+            double f = cascade(s->infra, s->infra_s[c], s->infra_n, x[c]);
+            s->infra_energy += f * f;
+        }
+        if (s->side_lf) {
+            double side = cascade(s->mono_lp, s->side_s, s->mono_n, 0.5 * (x[0] - x[1]));
+            double mid = cascade(s->mono_lp, s->mid_s, s->mono_n, 0.5 * (x[0] + x[1]));
+            /* both channels' worth, like the other energies */
+            s->side_lf_energy += 2.0 * side * side;
+            s->mid_lf_energy += 2.0 * mid * mid;
+        }
+        s->hop_ll += lf[0] * lf[0];
+        s->hop_rr += lf[1] * lf[1];
+        s->hop_lr += lf[0] * lf[1];
+        s->position++;
+        if (++s->hop_fill == s->hop)
+            hop_done(s);
+        if (++s->sib_fill == s->sib_window)
+            sib_done(s);
+    }
+}
+
+void pm_vinyl_scan_finish(pm_vinyl_scan *s)
+{
+    if (s->negative_from >= 0)
+        end_stretch(s, s->position);
+}
+
+double pm_vinyl_scan_db(double energy, int64_t frames, int channels)
+{
+    if (frames <= 0 || !(energy > 0.0))
+        return -HUGE_VAL;
+    return 10.0 * log10(energy / ((double)frames * channels));
+}
