@@ -18,7 +18,7 @@
 #define BENCH_PATH 1024
 #define BENCH_RATE 48000
 
-/* Set by SIGINT or SIGTERM: finish the current step, clean up, stop. */
+/* Set by SIGINT, SIGTERM, SIGHUP or SIGPIPE: finish the current step, clean up, stop. */
 extern volatile sig_atomic_t bench_interrupted;
 
 /* An album written by bench_album_write. */

@@ -60,6 +60,8 @@ void bench_measure(bench_case_fn fn, void *arg, bench_figures *figures, char *no
         /* the parent cleans up after an interrupt; the case just stops */
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        signal(SIGPIPE, SIG_DFL);
         close(fds[0]);
         char note_text[1024] = "", text[1200];
         int status = fn(arg, note_text, sizeof note_text);
