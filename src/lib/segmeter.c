@@ -14,12 +14,13 @@ pm_status pm_segmeter_init(pm_segmeter *m, double rate_hz, const int64_t *start,
     m->start = start;
     m->end = end;
     m->count = count;
+    m->rate_hz = rate_hz;
     pm_status status = pm_meter_new(2, rate_hz, 0, &m->whole);
     if (status == PM_OK && count &&
-        !(m->segment = pm_alloc_zeroed(count, sizeof *m->segment)))
+        (!(m->segment = pm_alloc_zeroed(count, sizeof *m->segment)) ||
+         !(m->result = pm_alloc_zeroed(count, sizeof *m->result)) ||
+         !(m->ended = pm_alloc_zeroed(count, 1))))
         status = PM_ERR_NOMEM;
-    for (size_t i = 0; status == PM_OK && i < count; i++)
-        status = pm_meter_new(2, rate_hz, 0, &m->segment[i]);
     if (status != PM_OK)
         pm_segmeter_fini(m);
     return status;
@@ -31,7 +32,23 @@ void pm_segmeter_fini(pm_segmeter *m)
     for (size_t i = 0; m->segment && i < m->count; i++)
         pm_meter_free(m->segment[i]);
     free(m->segment);
+    free(m->result);
+    free(m->ended);
     memset(m, 0, sizeof *m);
+}
+
+/* Segment i is over (or the stream is): keep its figures, free its meter. */
+static pm_status close_segment(pm_segmeter *m, size_t i)
+{
+    pm_status status = PM_OK;
+    if (!m->segment[i])
+        status = pm_meter_new(2, m->rate_hz, 0, &m->segment[i]); /* never played: empty */
+    if (status == PM_OK)
+        status = pm_meter_finish(m->segment[i], &m->result[i]);
+    pm_meter_free(m->segment[i]);
+    m->segment[i] = NULL;
+    m->ended[i] = 1;
+    return status;
 }
 
 pm_status pm_segmeter_process(pm_segmeter *m, const double *const *block, size_t frames)
@@ -39,12 +56,20 @@ pm_status pm_segmeter_process(pm_segmeter *m, const double *const *block, size_t
     pm_status status = pm_meter_process(m->whole, block, frames);
     int64_t end = m->position + (int64_t)frames;
     for (size_t i = 0; status == PM_OK && i < m->count; i++) {
+        if (m->ended[i])
+            continue;
         int64_t from = m->start[i] > m->position ? m->start[i] : m->position;
         int64_t to = m->end[i] < end ? m->end[i] : end;
-        if (from >= to)
-            continue;
-        const double *part[2] = {block[0] + (from - m->position), block[1] + (from - m->position)};
-        status = pm_meter_process(m->segment[i], part, (size_t)(to - from));
+        if (from < to) {
+            if (!m->segment[i])
+                status = pm_meter_new(2, m->rate_hz, 0, &m->segment[i]);
+            const double *part[2] = {block[0] + (from - m->position),
+                                     block[1] + (from - m->position)};
+            if (status == PM_OK)
+                status = pm_meter_process(m->segment[i], part, (size_t)(to - from));
+        }
+        if (status == PM_OK && m->end[i] <= end)
+            status = close_segment(m, i);
     }
     m->position = end;
     return status;
@@ -54,8 +79,10 @@ pm_status pm_segmeter_finish(pm_segmeter *m, pm_meter_result *whole, pm_meter_re
 {
     pm_status status = pm_meter_finish(m->whole, whole);
     for (size_t i = 0; status == PM_OK && i < m->count; i++) {
-        pm_meter_result scratch;
-        status = pm_meter_finish(m->segment[i], segments ? &segments[i] : &scratch);
+        if (!m->ended[i])
+            status = close_segment(m, i);
+        if (segments)
+            segments[i] = m->result[i];
     }
     return status;
 }

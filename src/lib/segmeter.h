@@ -13,14 +13,19 @@
 
 typedef struct pm_segmeter {
     pm_meter *whole;
-    pm_meter **segment; /* count of them */
+    pm_meter **segment; /* count of them: open only while their segment plays */
+    pm_meter_result *result; /* each segment's figures, once it has ended */
+    unsigned char *ended;
     const int64_t *start, *end; /* each segment's [start, end) in frames of the stream */
     size_t count;
+    double rate_hz;
     int64_t position;   /* frames measured so far */
 } pm_segmeter;
 
 /* Meters at rate_hz for 2 channels over count segments (the arrays are borrowed and must
- * outlive the meters). PM_ERR_NOMEM; on failure everything made is freed. */
+ * outlive the meters). A segment's meter exists only while the stream is inside it (a meter
+ * holds seconds of audio: an album of many tracks must not hold one per track), so memory does
+ * not grow with the number of segments. PM_ERR_NOMEM; on failure everything made is freed. */
 pm_status pm_segmeter_init(pm_segmeter *m, double rate_hz, const int64_t *start,
                            const int64_t *end, size_t count) PM_WARN_UNUSED;
 void pm_segmeter_fini(pm_segmeter *m);
