@@ -7,20 +7,16 @@
  */
 #include "cdtext.h"
 
+#include "fsutil.h"
+
 #include "../tap.h"
 #include "cdtext-common.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_FILE (1 << 20)
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 static void replay(const char *dir, const char *name, unsigned char *buf)
 {
@@ -76,38 +72,19 @@ int main(void)
     const char *srcdir = getenv("TESTS_SRCDIR");
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/fuzz/corpus/cdtext", srcdir ? srcdir : "tests");
-    DIR *d = opendir(dir);
-    if (!d)
-        bail_out("cannot open the corpus %s (set TESTS_SRCDIR to the tests folder)", dir);
+    /* the corpus files, sorted by name (fsutil.h lists a folder as the manifest does) */
     char **names = NULL;
-    size_t count = 0, capacity = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (count == capacity) {
-            capacity = capacity ? 2 * capacity : 64;
-            char **grown = realloc(names, capacity * sizeof *names);
-            if (!grown)
-                bail_out("out of memory");
-            names = grown;
-        }
-        names[count] = malloc(strlen(e->d_name) + 1);
-        if (!names[count])
-            bail_out("out of memory");
-        strcpy(names[count++], e->d_name);
-    }
-    closedir(d);
-    qsort(names, count, sizeof *names, by_name);
+    size_t count = 0;
+    if (pm_list_files(dir, &names, &count) != PM_OK)
+        bail_out("cannot list the corpus %s (set TESTS_SRCDIR to the tests folder)", dir);
     unsigned char *buf = malloc(MAX_FILE);
     if (!buf)
         bail_out("out of memory");
     ok(count >= 20, "the corpus holds %zu files", count);
     for (size_t i = 0; i < count; i++) {
         replay(dir, names[i], buf);
-        free(names[i]);
     }
-    free(names);
+    pm_free_names(names, count);
     free(buf);
     return done_testing();
 }

@@ -11,19 +11,15 @@
 #include "premaster.h"
 
 #include "../fuzz/ddp-archive.h"
+#include "fsutil.h"
+
 #include "../tap.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_FILE (1 << 20)
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* Read and verify; the status, and the diag in *out (caller frees). */
 static pm_status check(const uint8_t *data, size_t size, pm_diag **out)
@@ -97,26 +93,11 @@ int main(void)
     const char *src = getenv("TESTS_SRCDIR");
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/fuzz/corpus/ddp", src ? src : "tests");
-    DIR *d = opendir(dir);
-    if (!d)
-        bail_out("cannot open %s (set TESTS_SRCDIR)", dir);
+    /* the corpus files, sorted by name (fsutil.h lists a folder as the manifest does) */
     char **names = NULL;
-    size_t count = 0, capacity = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (count == capacity) {
-            capacity = capacity ? capacity * 2 : 64;
-            names = realloc(names, capacity * sizeof *names);
-            if (!names)
-                bail_out("out of memory");
-        }
-        names[count++] = strdup(e->d_name);
-    }
-    closedir(d);
-    if (count)
-        qsort(names, count, sizeof *names, by_name);
+    size_t count = 0;
+    if (pm_list_files(dir, &names, &count) != PM_OK)
+        bail_out("cannot list the corpus %s (set TESTS_SRCDIR to the tests folder)", dir);
     size_t good = 0, bad = 0;
     for (size_t i = 0; i < count; i++) {
         good += strncmp(names[i], "good.", 5) == 0;
@@ -129,9 +110,8 @@ int main(void)
         bail_out("out of memory");
     for (size_t i = 0; i < count; i++) {
         replay(dir, names[i], buf);
-        free(names[i]);
     }
     free(buf);
-    free(names);
+    pm_free_names(names, count);
     return done_testing();
 }
