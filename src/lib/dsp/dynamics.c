@@ -319,22 +319,37 @@ static void compressor_chunk(compressor_stage *cs, const double *const *in, doub
     }
 }
 
+/* Run a stage's chunk function over n frames in pieces of at most CHUNK (its scratch size). */
+typedef void (*chunk_fn)(void *stage, const double *const *in, double *const *out, size_t len);
+
+static void in_chunks(void *stage, int channels, chunk_fn run, const double *const *in,
+                      double *const *out, size_t n)
+{
+    for (size_t at = 0; at < n; at += CHUNK) {
+        size_t len = n - at < CHUNK ? n - at : CHUNK;
+        const double *src[PM_STAGE_MAX_CHANNELS];
+        double *dst[PM_STAGE_MAX_CHANNELS];
+        for (int c = 0; c < channels; c++) {
+            src[c] = in[c] + at;
+            dst[c] = out[c] + at;
+        }
+        run(stage, src, dst, len);
+    }
+}
+
+static void compressor_chunk_of(void *stage, const double *const *in, double *const *out,
+                                size_t len)
+{
+    compressor_chunk(stage, in, out, len);
+}
+
 static void compressor_process(pm_stage *stage, const double *const *in, size_t in_frames,
                                size_t *used, double *const *out, size_t out_capacity,
                                size_t *produced)
 {
     compressor_stage *cs = (compressor_stage *)stage;
     size_t n = frames_to_do(in_frames, out_capacity);
-    for (size_t at = 0; at < n; at += CHUNK) {
-        size_t len = n - at < CHUNK ? n - at : CHUNK;
-        const double *src[PM_STAGE_MAX_CHANNELS];
-        double *dst[PM_STAGE_MAX_CHANNELS];
-        for (int c = 0; c < cs->channels; c++) {
-            src[c] = in[c] + at;
-            dst[c] = out[c] + at;
-        }
-        compressor_chunk(cs, src, dst, len);
-    }
+    in_chunks(cs, cs->channels, compressor_chunk_of, in, out, n);
     *used = *produced = n;
 }
 
@@ -543,21 +558,17 @@ static void deess_chunk(deess_stage *ds, const double *const *in, double *const 
     }
 }
 
+static void deess_chunk_of(void *stage, const double *const *in, double *const *out, size_t len)
+{
+    deess_chunk(stage, in, out, len);
+}
+
 static void deess_process(pm_stage *stage, const double *const *in, size_t in_frames, size_t *used,
                           double *const *out, size_t out_capacity, size_t *produced)
 {
     deess_stage *ds = (deess_stage *)stage;
     size_t n = frames_to_do(in_frames, out_capacity);
-    for (size_t at = 0; at < n; at += CHUNK) {
-        size_t len = n - at < CHUNK ? n - at : CHUNK;
-        const double *src[PM_STAGE_MAX_CHANNELS];
-        double *dst[PM_STAGE_MAX_CHANNELS];
-        for (int c = 0; c < ds->channels; c++) {
-            src[c] = in[c] + at;
-            dst[c] = out[c] + at;
-        }
-        deess_chunk(ds, src, dst, len);
-    }
+    in_chunks(ds, ds->channels, deess_chunk_of, in, out, n);
     *used = *produced = n;
 }
 
