@@ -17,6 +17,7 @@
 #include "target.h"
 
 #include "../tap.h"
+#include "capture.h"
 
 #include <math.h>
 #include <sndfile.h>
@@ -27,27 +28,6 @@
 
 #define WORKING_RATE 48000
 #define CLICK 0.8
-
-typedef struct capture {
-    double *l, *r;
-    size_t n, capacity;
-} capture;
-
-static pm_status keep(void *context, const double *const *block, size_t frames)
-{
-    capture *c = context;
-    if (c->n + frames > c->capacity) {
-        c->capacity = (c->n + frames) * 2;
-        c->l = realloc(c->l, c->capacity * sizeof(double));
-        c->r = realloc(c->r, c->capacity * sizeof(double));
-        if (!c->l || !c->r)
-            return PM_ERR_NOMEM;
-    }
-    memcpy(c->l + c->n, block[0], frames * sizeof(double));
-    memcpy(c->r + c->n, block[1], frames * sizeof(double));
-    c->n += frames;
-    return PM_OK;
-}
 
 /* A target writer keeping the float output (bits 32) in a capture. */
 static pm_status begin_target(void *context, int pass, pm_diag *d)
@@ -63,7 +43,7 @@ static pm_status keep_target(void *context, const int32_t *interleaved,
 {
     (void)interleaved;
     (void)d;
-    return keep(context, planar, frames);
+    return capture_block(context, planar, frames);
 }
 
 static pm_status end_target(void *context, int keep_pass, const pm_target_measure *m,
@@ -98,22 +78,11 @@ static void write_source(const char *path, int rate, int channels, double second
     free(buf);
 }
 
-/* Print and free the diagnostics. */
-static void show(pm_diag *d)
-{
-    for (size_t i = 0; i < pm_diag_count(d); i++) {
-        char *line = pm_diag_format(pm_diag_get(d, i));
-        diag("%s", line);
-        free(line);
-    }
-    pm_diag_free(d);
-}
-
 static const pm_project *load(const char *path, pm_project **project)
 {
     pm_diag *d = pm_diag_new();
     pm_status status = pm_project_load(path, d, project);
-    show(d);
+    show_diag(d);
     if (status != PM_OK || !*project)
         bail_out("the test project does not load");
     return *project;
@@ -123,8 +92,8 @@ static capture master(const pm_project *p)
 {
     capture c = {0};
     pm_diag *d = pm_diag_new();
-    pm_status status = pm_engine_master(p, keep, &c, NULL, NULL, d);
-    show(d);
+    pm_status status = pm_engine_master(p, capture_block, &c, NULL, NULL, d);
+    show_diag(d);
     if (status != PM_OK)
         bail_out("the engine failed: %s", pm_strerror(status));
     return c;
@@ -246,7 +215,7 @@ static void test_click_timeline(const char *dir)
     pm_target_result result;
     pm_diag *d = pm_diag_new();
     pm_status status = pm_targets_render(p, &cfg, 1, &result, 2, NULL, NULL, d);
-    show(d);
+    show_diag(d);
     int64_t total44 = (plan->total * 2 * 44100 + plan->rate) / (2 * plan->rate);
     ok(status == PM_OK && (int64_t)t.n == total44,
        "the target's output is the timeline's length at 44.1 kHz (%zu frames)", t.n);

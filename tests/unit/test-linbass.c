@@ -29,6 +29,7 @@
 #include "project.h"
 
 #include "../tap.h"
+#include "capture.h"
 #include "measure.h"
 
 #include <math.h>
@@ -525,37 +526,6 @@ static void test_chain(void)
  * Through the engine: the stage inside a track's chain and the album's.
  */
 
-typedef struct capture {
-    double *l, *r;
-    size_t n, capacity;
-} capture;
-
-static pm_status keep(void *context, const double *const *block, size_t frames)
-{
-    capture *c = context;
-    if (c->n + frames > c->capacity) {
-        c->capacity = (c->n + frames) * 2;
-        c->l = realloc(c->l, c->capacity * sizeof(double));
-        c->r = realloc(c->r, c->capacity * sizeof(double));
-        if (!c->l || !c->r)
-            return PM_ERR_NOMEM;
-    }
-    memcpy(c->l + c->n, block[0], frames * sizeof(double));
-    memcpy(c->r + c->n, block[1], frames * sizeof(double));
-    c->n += frames;
-    return PM_OK;
-}
-
-static void show(pm_diag *d)
-{
-    for (size_t i = 0; i < pm_diag_count(d); i++) {
-        char *line = pm_diag_format(pm_diag_get(d, i));
-        diag("%s", line);
-        free(line);
-    }
-    pm_diag_free(d);
-}
-
 static void test_engine(void)
 {
     char dir[] = "/tmp/pm-linbass.XXXXXX", path[600];
@@ -591,13 +561,13 @@ static void test_engine(void)
     pm_project *project = NULL;
     pm_diag *d = pm_diag_new();
     pm_status status = pm_project_load(path, d, &project);
-    show(d);
+    show_diag(d);
     if (status != PM_OK || !project)
         bail_out("the test project does not load");
     capture c = {0};
     d = pm_diag_new();
-    status = pm_engine_master(project, keep, &c, NULL, NULL, d);
-    show(d);
+    status = pm_engine_master(project, capture_block, &c, NULL, NULL, d);
+    show_diag(d);
     const pm_plan *plan = project->plan;
     int64_t start = plan->items[0].start;
     int exact = status == PM_OK && c.n == (size_t)plan->total && start >= 0 &&
