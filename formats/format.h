@@ -7,6 +7,10 @@
  *            its writer, writing into the format's folder under the render folder;
  *   finish   after the targets were rendered: the format's own files (sheets, cue, TOC ...),
  *            then its verification from disk; its part of report.json.
+ *   verify   the verification alone, from disk, against the project and its plan: what
+ *            finish runs last, and what `premaster verify OUT` runs again on a finished render
+ *            (DESIGN.md "Verification"), where the project is the copy in OUT and its plan is
+ *            rebuilt from OUT/plan.json without the sources.
  *
  * A format keeps its state in the pm_format_stage it returns and frees it in free.
  */
@@ -49,8 +53,22 @@ typedef struct pm_format_ops {
     pm_status (*finish)(pm_format_stage *stage, const pm_target_result *results,
                         pm_strbuf *report, pm_format_check *checks, size_t max_checks,
                         size_t *check_count, pm_diag *diag);
+    /*
+     * Prove the format's files in dir (the format's folder) against p and p->plan, reading
+     * everything back from disk and nothing from the render's memory: the same checks finish
+     * ends with. Each check goes to checks (up to max_checks; *check_count is advanced) and
+     * each failure to diag naming the file. Returns PM_OK when the checks could run (failed
+     * checks are in checks), or the status of what stopped them (memory).
+     */
+    pm_status (*verify)(const pm_project *p, const char *dir, pm_format_check *checks,
+                        size_t max_checks, size_t *check_count, pm_diag *diag);
     void (*free)(pm_format_stage *stage);
 } pm_format_ops;
+
+/* <name> of DESIGN.md "Deliverables": the album's catalog number, or its title, made safe for
+ * file names (letters, digits, '-', '.', '_'; anything else becomes '_'; "album" when nothing is
+ * left), into out of size bytes. */
+void pm_release_name(const pm_project *p, char *out, size_t size);
 
 /* The formats this build offers, in render order; NULL-terminated. */
 extern const pm_format_ops *const pm_formats[];

@@ -3,7 +3,6 @@
  * the stream into side files (vinyl.h). */
 #include "config.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,21 +263,6 @@ static int vinyl_wanted(const pm_project *p)
     return p->vinyl.line != 0;
 }
 
-/* The album's catalog number, or its title, made safe for file names (DESIGN.md). */
-static void safe_name(const pm_project *p, char *out, size_t size)
-{
-    const char *from = p->album.catalog && *p->album.catalog ? p->album.catalog
-                                                             : p->album.text.title;
-    size_t n = 0;
-    for (const char *c = from ? from : ""; *c && n + 1 < size; c++) {
-        unsigned char u = (unsigned char)*c;
-        out[n++] = isalnum(u) || u == '-' || u == '.' || u == '_' ? (char)u : '_';
-    }
-    out[n] = '\0';
-    if (n == 0 || out[0] == '.')
-        snprintf(out, size, "album");
-}
-
 static void vinyl_free(pm_format_stage *st)
 {
     if (!st)
@@ -313,7 +297,7 @@ static pm_status vinyl_prepare(const pm_project *p, const char *dir, uint64_t se
         return PM_ERR_NOMEM;
     st->p = p;
     snprintf(st->dir, sizeof st->dir, "%s", dir);
-    safe_name(p, st->name, sizeof st->name);
+    pm_release_name(p, st->name, sizeof st->name);
     st->rate = v->has_rate ? v->rate : (long)plan->rate;
     st->bits = (int)v->bits;
     st->side_count = plan->side_count;
