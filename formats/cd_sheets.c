@@ -421,6 +421,18 @@ static void hidden_span(const pm_plan *plan, int64_t *from, int64_t *to)
     *to = pm_cdf_ceil(h->end, plan->rate);
 }
 
+/* The hidden track's title and performer (the album's, as for any track without its own). */
+static const char *hidden_title(const pm_project *p)
+{
+    return p->htoa->text.title ? p->htoa->text.title : "";
+}
+
+static const char *hidden_performer(const pm_project *p)
+{
+    const char *artist = p->htoa->text.artist ? p->htoa->text.artist : p->album.text.artist;
+    return artist ? artist : "";
+}
+
 static void pq_hidden(pm_strbuf *pq, const pm_project *p)
 {
     const pm_plan *plan = p->plan;
@@ -434,9 +446,7 @@ static void pq_hidden(pm_strbuf *pq, const pm_project *p)
     pm_strbuf_printf(pq, "Hidden track, in track 01's index 00 (before its index 01):\n"
                      "  %s (%lld) to %s (%lld), %s / %s, ISRC %s (not in the subcode: a track "
                      "has one ISRC, track 01's)\n\n", a, (long long)from, b, (long long)to,
-                     p->htoa->text.title ? p->htoa->text.title : "",
-                     p->htoa->text.artist ? p->htoa->text.artist : "",
-                     p->htoa->isrc[0] ? p->htoa->isrc : "-");
+                     hidden_title(p), hidden_performer(p), p->htoa->isrc[0] ? p->htoa->isrc : "-");
 }
 
 static const char *block_language(const pm_project *p, int b)
@@ -580,7 +590,9 @@ static void json_hidden(pm_strbuf *js, const pm_project *p)
     int64_t from, to;
     hidden_span(p->plan, &from, &to);
     pm_strbuf_append(js, "{");
-    json_text(js, "title", p->htoa->text.title);
+    json_text(js, "title", hidden_title(p));
+    pm_strbuf_append(js, ", ");
+    json_text(js, "performer", hidden_performer(p));
     pm_strbuf_append(js, ", ");
     json_text(js, "isrc", p->htoa->isrc[0] ? p->htoa->isrc : NULL);
     pm_strbuf_append(js, ", ");
