@@ -43,8 +43,8 @@ static void log_to_diag(cdio_log_level_t level, const char message[])
     size_t n = strlen(message);
     while (n > 0 && (message[n - 1] == '\n' || message[n - 1] == '\r'))
         n--;
-    pm_diag_add(current_log->diag, PM_SEV_NOTE, current_log->file, 0, NULL, "libcdio: %.*s",
-                (int)n, message);
+    pm_diag_add(current_log->diag, PM_SEV_NOTE, current_log->file, 0, NULL, "libcdio: %.*s", (int)n,
+                message);
 }
 
 typedef struct checker {
@@ -126,9 +126,10 @@ static void check_positions(checker *c, CdIo_t *cd, int tracks)
             starts_ok = 0;
             lsn_text(lsn, got, sizeof got);
             lsn_text(want_lsn, want, sizeof want);
-            mismatch(c, track_line(c, t), "track %02d: INDEX 01 reads back at %s (LSN %ld), "
-                     "where the plan puts it at %s (LSN %ld) of the .bin", t, got, (long)lsn,
-                     want, (long)want_lsn);
+            mismatch(c, track_line(c, t),
+                     "track %02d: INDEX 01 reads back at %s (LSN %ld), "
+                     "where the plan puts it at %s (LSN %ld) of the .bin",
+                     t, got, (long)lsn, want, (long)want_lsn);
         }
         lsn_t pregap = cdio_get_track_pregap_lsn(cd, (track_t)t);
         int64_t index0 = pm_cd_bin_index0(plan, i);
@@ -137,8 +138,10 @@ static void check_positions(checker *c, CdIo_t *cd, int tracks)
             pregaps_ok = 0;
             lsn_text(pregap, got, sizeof got);
             lsn_text(want_pregap, want, sizeof want);
-            mismatch(c, track_line(c, t), "track %02d: INDEX 00 (pregap) reads back as %s, "
-                     "where the plan has %s", t, got, want);
+            mismatch(c, track_line(c, t),
+                     "track %02d: INDEX 00 (pregap) reads back as %s, "
+                     "where the plan has %s",
+                     t, got, want);
         }
     }
     add_check(c, starts_ok, "every track's INDEX 01 on its planned sector");
@@ -156,8 +159,10 @@ static void check_codes(checker *c, CdIo_t *cd, int tracks)
         const char *got = isrc ? isrc : "";
         if (strcmp(got, track->isrc) != 0) {
             isrcs_ok = 0;
-            mismatch(c, track_line(c, t), "track %02d: ISRC reads back as \"%s\", where the "
-                     "project has \"%s\"", t, got, track->isrc);
+            mismatch(c, track_line(c, t),
+                     "track %02d: ISRC reads back as \"%s\", where the "
+                     "project has \"%s\"",
+                     t, got, track->isrc);
         }
         cdio_free(isrc);
         track_flag_t pre = cdio_get_track_preemphasis(cd, (track_t)t);
@@ -166,9 +171,10 @@ static void check_codes(checker *c, CdIo_t *cd, int tracks)
         track_flag_t want_copy = track->copy ? CDIO_TRACK_FLAG_TRUE : CDIO_TRACK_FLAG_FALSE;
         if (pre != want_pre || copy != want_copy) {
             flags_ok = 0;
-            mismatch(c, track_line(c, t), "track %02d: flags read back as pre-emphasis %s, "
-                     "copy %s, where the project has pre-emphasis %s, copy %s (FLAGS%s%s)", t,
-                     pre == CDIO_TRACK_FLAG_TRUE ? "yes" : "no",
+            mismatch(c, track_line(c, t),
+                     "track %02d: flags read back as pre-emphasis %s, "
+                     "copy %s, where the project has pre-emphasis %s, copy %s (FLAGS%s%s)",
+                     t, pre == CDIO_TRACK_FLAG_TRUE ? "yes" : "no",
                      copy == CDIO_TRACK_FLAG_TRUE ? "permitted" : "prohibited",
                      track->emphasis ? "yes" : "no", track->copy ? "permitted" : "prohibited",
                      track->copy ? " DCP" : "", track->emphasis ? " PRE" : "");
@@ -181,11 +187,14 @@ static void check_codes(checker *c, CdIo_t *cd, int tracks)
     const char *got = mcn ? mcn : "";
     int mcn_ok = strcmp(got, p->album.upc) == 0;
     if (!mcn_ok)
-        mismatch(c, line_of(c, "CATALOG "), "the MCN reads back as \"%s\", where the project's "
-                 "UPC/EAN is \"%s\"", got, p->album.upc);
+        mismatch(c, line_of(c, "CATALOG "),
+                 "the MCN reads back as \"%s\", where the project's "
+                 "UPC/EAN is \"%s\"",
+                 got, p->album.upc);
     cdio_free(mcn);
-    add_check(c, mcn_ok, p->album.upc[0] ? "the MCN (CATALOG) is the project's UPC/EAN"
-                                         : "no MCN, as the project has no UPC/EAN");
+    add_check(c, mcn_ok,
+              p->album.upc[0] ? "the MCN (CATALOG) is the project's UPC/EAN"
+                              : "no MCN, as the project has no UPC/EAN");
 }
 
 static void check_disc(checker *c, CdIo_t *cd)
@@ -195,8 +204,10 @@ static void check_disc(checker *c, CdIo_t *cd)
     int first = cdio_get_first_track_num(cd), count = cdio_get_num_tracks(cd);
     int count_ok = first == 1 && count == want;
     if (!count_ok)
-        mismatch(c, 0, "libcdio reads %d tracks from track %d, where the plan has %d from "
-                 "track 1", count == CDIO_INVALID_TRACK ? 0 : count, first, want);
+        mismatch(c, 0,
+                 "libcdio reads %d tracks from track %d, where the plan has %d from "
+                 "track 1",
+                 count == CDIO_INVALID_TRACK ? 0 : count, first, want);
     char what[96];
     snprintf(what, sizeof what, "%d tracks, numbered from 1", want);
     add_check(c, count_ok, what);
@@ -212,9 +223,10 @@ static void check_disc(checker *c, CdIo_t *cd)
         char got_text[16], want_text[16];
         lsn_text(leadout, got_text, sizeof got_text);
         lsn_text(want_leadout, want_text, sizeof want_text);
-        mismatch(c, 0, "the lead-out reads back at %s (LSN %ld, the .bin's length in sectors), "
-                 "where the plan puts it at %s (LSN %ld)", got_text, (long)leadout, want_text,
-                 (long)want_leadout);
+        mismatch(c, 0,
+                 "the lead-out reads back at %s (LSN %ld, the .bin's length in sectors), "
+                 "where the plan puts it at %s (LSN %ld)",
+                 got_text, (long)leadout, want_text, (long)want_leadout);
     }
     add_check(c, leadout_ok, "the lead-out (the .bin's length) where the plan puts it");
 }
@@ -225,8 +237,13 @@ pm_status pm_cd_cue_verify(const pm_project *p, const char *cue_path, pm_format_
     if (!p || !p->plan || !p->plan->has_cd || !cue_path || !count || (max && !checks))
         return PM_ERR_USAGE;
     const char *slash = strrchr(cue_path, '/');
-    checker c = {.p = p, .cue_path = cue_path, .cue_name = slash ? slash + 1 : cue_path,
-                 .checks = checks, .max = max, .count = count, .diag = diag};
+    checker c = {.p = p,
+                 .cue_path = cue_path,
+                 .cue_name = slash ? slash + 1 : cue_path,
+                 .checks = checks,
+                 .max = max,
+                 .count = count,
+                 .diag = diag};
     size_t size = 0;
     pm_status status = pm_read_file(cue_path, &c.cue_text, &size);
     if (status == PM_ERR_NOMEM)

@@ -226,8 +226,7 @@ static void toc_item(pm_strbuf *toc, int indent, const char *keyword, const char
 }
 
 /* One LANGUAGE block of the disc (item 0) or of track item, indented by indent spaces. */
-static void toc_language(pm_strbuf *toc, const pm_cdtext_input *in, int b, size_t item,
-                         int indent)
+static void toc_language(pm_strbuf *toc, const pm_cdtext_input *in, int b, size_t item, int indent)
 {
     const pm_cdtext_block_text *block = &in->blocks[b];
     pm_strbuf_printf(toc, "%*sLANGUAGE %d {\n", indent, "", b);
@@ -279,9 +278,11 @@ static void write_toc(pm_strbuf *toc, const sheet *sh)
     const pm_project *p = sh->p;
     const pm_cdtext_input *in = sh->in;
     const pm_plan *plan = sh->plan;
-    pm_strbuf_printf(toc, "// %s.toc: the disc for cdrdao, over %s.bin (16-bit little-endian "
+    pm_strbuf_printf(toc,
+                     "// %s.toc: the disc for cdrdao, over %s.bin (16-bit little-endian "
                      "stereo, hence SWAP)\n// from 00:02:00 of the disc: times are disc times "
-                     "less the 2 s a burner adds before track 1\n", sh->name, sh->name);
+                     "less the 2 s a burner adds before track 1\n",
+                     sh->name, sh->name);
     pm_strbuf_append(toc, "CD_DA\n");
     if (p->album.upc[0])
         pm_strbuf_printf(toc, "CATALOG \"%s\"\n", p->album.upc);
@@ -368,9 +369,9 @@ static void pq_marks(pm_strbuf *pq, const pm_plan *plan)
             int64_t to = next_mark_cdf(plan, i, m);
             pm_cdf_format(marks[m]->cdf, at, sizeof at);
             pm_cdf_format(to - marks[m]->cdf, length, sizeof length);
-            pm_strbuf_printf(pq, "  %-5.2d  %-5.2d  %s  %7lld  %s  %7lld\n",
-                             plan->items[i].number, marks[m]->number, at,
-                             (long long)marks[m]->cdf, length, (long long)(to - marks[m]->cdf));
+            pm_strbuf_printf(pq, "  %-5.2d  %-5.2d  %s  %7lld  %s  %7lld\n", plan->items[i].number,
+                             marks[m]->number, at, (long long)marks[m]->cdf, length,
+                             (long long)(to - marks[m]->cdf));
         }
     }
     char at[16];
@@ -392,8 +393,8 @@ static void pq_tracks(pm_strbuf *pq, const pm_plan *plan, const pm_cdtext_input 
         pm_cdf_format(it->index1.cdf, at, sizeof at);
         pm_cdf_format(pause_cdf(it), pause, sizeof pause);
         pm_cdf_format(it->cd_length_cdf, length, sizeof length);
-        pm_strbuf_printf(pq, "  %-5.2d  %s  %s  %s  %7lld  %-12s  %-7s  %s / %s\n", it->number,
-                         at, pause, length, (long long)it->cd_length_cdf,
+        pm_strbuf_printf(pq, "  %-5.2d  %s  %s  %s  %7lld  %-12s  %-7s  %s / %s\n", it->number, at,
+                         pause, length, (long long)it->cd_length_cdf,
                          it->track->isrc[0] ? it->track->isrc : "-", flags_text(it->track),
                          text_of(in, PM_CDTEXT_TITLE, (size_t)it->number),
                          text_of(in, PM_CDTEXT_PERFORMER, (size_t)it->number));
@@ -404,9 +405,10 @@ static void pq_tracks(pm_strbuf *pq, const pm_plan *plan, const pm_cdtext_input 
     pm_cdf_format(pauses, pause, sizeof pause);
     pm_cdf_format(lengths, length, sizeof length);
     pm_cdf_format(pauses + lengths, total, sizeof total);
-    pm_strbuf_printf(pq, "  %-5s  %-8s  %s  %s  %7lld  (pauses %lld frames; together %s, "
-                     "%lld frames)\n", "Sum", "", pause, length, (long long)lengths,
-                     (long long)pauses, total,
+    pm_strbuf_printf(pq,
+                     "  %-5s  %-8s  %s  %s  %7lld  (pauses %lld frames; together %s, "
+                     "%lld frames)\n",
+                     "Sum", "", pause, length, (long long)lengths, (long long)pauses, total,
                      (long long)(pauses + lengths));
     pm_strbuf_append(pq, "  Flags: DCP digital copy permitted, PRE pre-emphasis (50/15 us); "
                          "- neither\n\n");
@@ -443,10 +445,12 @@ static void pq_hidden(pm_strbuf *pq, const pm_project *p)
     char a[16], b[16];
     pm_cdf_format(from, a, sizeof a);
     pm_cdf_format(to, b, sizeof b);
-    pm_strbuf_printf(pq, "Hidden track, in track 01's index 00 (before its index 01):\n"
+    pm_strbuf_printf(pq,
+                     "Hidden track, in track 01's index 00 (before its index 01):\n"
                      "  %s (%lld) to %s (%lld), %s / %s, ISRC %s (not in the subcode: a track "
-                     "has one ISRC, track 01's)\n\n", a, (long long)from, b, (long long)to,
-                     hidden_title(p), hidden_performer(p), p->htoa->isrc[0] ? p->htoa->isrc : "-");
+                     "has one ISRC, track 01's)\n\n",
+                     a, (long long)from, b, (long long)to, hidden_title(p), hidden_performer(p),
+                     p->htoa->isrc[0] ? p->htoa->isrc : "-");
 }
 
 static const char *block_language(const pm_project *p, int b)
@@ -482,8 +486,8 @@ static void pq_cdtext(pm_strbuf *pq, const pm_project *p, const pm_cdtext_input 
                 label = "";
             }
             if (item == 0 && block->genre && *block->genre)
-                pm_strbuf_printf(pq, "    %-5s %-11s %s (code %d)\n", label, "Genre",
-                                 block->genre, pm_cdtext_genre_code(block->genre));
+                pm_strbuf_printf(pq, "    %-5s %-11s %s (code %d)\n", label, "Genre", block->genre,
+                                 pm_cdtext_genre_code(block->genre));
         }
     }
 }
@@ -507,7 +511,7 @@ static void write_pq_sheet(pm_strbuf *pq, const sheet *sh)
         pm_strbuf_printf(pq, "Pre-roll        %lld frames before each track's first sample\n",
                          (long long)plan->preroll_cdf);
     pm_strbuf_append(pq, "Times           absolute, 75 frames a second; 00:00:00 is the first "
-                          "byte of IMAGE.DAT, which holds the pause before track 01\n\n");
+                         "byte of IMAGE.DAT, which holds the pause before track 01\n\n");
     pq_marks(pq, plan);
     pq_tracks(pq, plan, in);
     pq_hidden(pq, p);
@@ -545,10 +549,11 @@ static void json_marks(pm_strbuf *js, const pm_plan *plan)
         for (size_t m = 0; m < n; m++) {
             char msf[16];
             pm_cdf_format(marks[m]->cdf, msf, sizeof msf);
-            pm_strbuf_printf(js, "%s{\"track\": %d, \"index\": %d, \"msf\": \"%s\", \"cd_frames\""
-                             ": %lld, \"length_cd_frames\": %lld}", first ? "\n    " : ",\n    ",
-                             plan->items[i].number, marks[m]->number, msf,
-                             (long long)marks[m]->cdf,
+            pm_strbuf_printf(js,
+                             "%s{\"track\": %d, \"index\": %d, \"msf\": \"%s\", \"cd_frames\""
+                             ": %lld, \"length_cd_frames\": %lld}",
+                             first ? "\n    " : ",\n    ", plan->items[i].number, marks[m]->number,
+                             msf, (long long)marks[m]->cdf,
                              (long long)(next_mark_cdf(plan, i, m) - marks[m]->cdf));
             first = 0;
         }
@@ -566,12 +571,14 @@ static void json_tracks(pm_strbuf *js, const pm_plan *plan, const pm_cdtext_inpu
         pm_strbuf_printf(js, "%s{\"number\": %d, ", i > plan->first_track ? ",\n    " : "\n    ",
                          it->number);
         json_time(js, "start", it->index1.cdf);
-        pm_strbuf_printf(js, ", \"pause_cd_frames\": %lld, \"length_cd_frames\": %lld, "
-                         "\"length_msf\": \"%s\", ", (long long)pause_cdf(it),
-                         (long long)it->cd_length_cdf, length);
+        pm_strbuf_printf(js,
+                         ", \"pause_cd_frames\": %lld, \"length_cd_frames\": %lld, "
+                         "\"length_msf\": \"%s\", ",
+                         (long long)pause_cdf(it), (long long)it->cd_length_cdf, length);
         json_text(js, "isrc", it->track->isrc[0] ? it->track->isrc : NULL);
         pm_strbuf_printf(js, ", \"pre_emphasis\": %s, \"copy_permitted\": %s, ",
-                         it->track->emphasis ? "true" : "false", it->track->copy ? "true" : "false");
+                         it->track->emphasis ? "true" : "false",
+                         it->track->copy ? "true" : "false");
         json_text(js, "title", text_of(in, PM_CDTEXT_TITLE, (size_t)it->number));
         pm_strbuf_append(js, ", ");
         json_text(js, "performer", text_of(in, PM_CDTEXT_PERFORMER, (size_t)it->number));

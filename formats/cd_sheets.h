@@ -56,10 +56,11 @@ pm_status pm_cd_toc_text(const pm_project *p, const char *name, pm_strbuf *out) 
 pm_status pm_cd_pq_sheet_text(const pm_project *p, pm_strbuf *out) PM_WARN_UNUSED;
 
 /* The same figures as one JSON object for report.json ("pq": {...}): "upc", "track_count",
- * "preroll_cd_frames", "total" {msf, cd_frames}, "marks" [{track, index, msf, cd_frames, length_cd_frames}], "tracks"
- * [{number, start, pause_cd_frames, length_cd_frames, length_msf, isrc, pre_emphasis,
- * copy_permitted, title, performer}], "hidden_track" (null or {title, performer, isrc, start, end}),
- * "cdtext" (null, or an array of blocks {language, disc: {type: text}, tracks: [...]}). */
+ * "preroll_cd_frames", "total" {msf, cd_frames}, "marks" [{track, index, msf, cd_frames,
+ * length_cd_frames}], "tracks" [{number, start, pause_cd_frames, length_cd_frames, length_msf,
+ * isrc, pre_emphasis, copy_permitted, title, performer}], "hidden_track" (null, or {title,
+ * performer, isrc, start, end}), "cdtext" (null, or an array of blocks {language, disc: {type:
+ * text}, tracks: [...]}). */
 pm_status pm_cd_pq_json(const pm_project *p, pm_strbuf *out) PM_WARN_UNUSED;
 
 /* Read cue_path back through libcdio's API (cdio_open_cue / cdio_get_* / mmc ISRC and MCN calls)

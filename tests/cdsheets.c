@@ -140,8 +140,7 @@ int main(int argc, char **argv)
     else if (arg && strcmp(what, "toc") == 0)
         rc = put_text(toc, p);
     else if (arg && strcmp(what, "bin") == 0)
-        rc = write_all(arg, NULL, 0,
-                       (off_t)(p->plan->leadout_cdf - PM_CD_BIN_OFFSET_CDF) * 2352);
+        rc = write_all(arg, NULL, 0, (off_t)(p->plan->leadout_cdf - PM_CD_BIN_OFFSET_CDF) * 2352);
     else if (arg && strcmp(what, "cdt") == 0)
         rc = write_cdt(p, arg);
     else if (arg && strcmp(what, "verify") == 0)

@@ -234,8 +234,7 @@ static void test_pq(void)
 
 static void test_contract(void)
 {
-    static const maker makers[4] = {
-        cue, toc, pm_cd_pq_sheet_text, pm_cd_pq_json};
+    static const maker makers[4] = {cue, toc, pm_cd_pq_sheet_text, pm_cd_pq_json};
     static const char *const names[4] = {"cue", "toc", "pq sheet", "pq json"};
     disc d;
     for (int k = 0; k < 4; k++) {
