@@ -14,6 +14,7 @@
 
 #include <cdio/cdio.h>
 #include <cdio/logging.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,16 +26,19 @@
 
 /*
  * libcdio reports through one process-wide handler that takes no context, and its default one
- * prints to stderr, which the library never does. While a read-back runs, its thread's messages
- * go to that read-back's diag (a thread-local pointer, so that read-backs on several threads keep
- * their own); a message from any other use of libcdio is dropped.
+ * prints to stderr, which the library never does. So a read-back holds this lock while it runs,
+ * installs a handler that puts libcdio's messages into its own diag, and puts the previous
+ * handler back before it lets go: two read-backs on two threads never interleave their
+ * handlers, and the previous one is never lost. (premaster calls libcdio nowhere else; a host
+ * program calling it on another thread meanwhile would see its messages in this diag.)
  */
 typedef struct log_target {
     pm_diag *diag;
     const char *file;
 } log_target;
 
-static _Thread_local log_target *current_log;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static log_target *current_log; /* guarded by log_lock */
 
 static void log_to_diag(cdio_log_level_t level, const char message[])
 {
@@ -250,7 +254,7 @@ pm_status pm_cd_cue_verify(const pm_project *p, const char *cue_path, pm_format_
         return status;
 
     log_target target = {diag, cue_path};
-    log_target *outer = current_log;
+    pthread_mutex_lock(&log_lock);
     current_log = &target;
     cdio_log_handler_t previous = cdio_log_set_handler(log_to_diag);
     CdIo_t *cd = status == PM_OK ? cdio_open_cue(cue_path) : NULL;
@@ -265,7 +269,8 @@ pm_status pm_cd_cue_verify(const pm_project *p, const char *cue_path, pm_format_
     if (cd)
         cdio_destroy(cd);
     cdio_log_set_handler(previous);
-    current_log = outer;
+    current_log = NULL;
+    pthread_mutex_unlock(&log_lock);
     free(c.cue_text);
     return PM_OK;
 }
