@@ -53,6 +53,12 @@ refused junk.jpg "the artwork is not an image format we know" "garbage named .jp
 refused cut.png "the artwork is not a whole PNG image" "a PNG cut before IEND is refused, naming the file"
 head -c 100 big.jpg > cut.jpg
 refused cut.jpg "the artwork is not a whole JPEG image" "a JPEG cut short is refused, naming the file"
+# 65535 x 65535 pixels at 2 bits a block: 16 MiB and a little more, past what a FLAC PICTURE
+# block (24-bit length) holds.
+"$TAGTOOL" image jpeg 65535 65535 huge.jpg
+refused huge.jpg "the artwork has $(wc -c < huge.jpg) bytes; a FLAC picture holds at most 16777152" \
+    "a JPEG over 16 MiB is refused, naming the file"
+rm -f huge.jpg
 "$TAGTOOL" write nothing.flac cover.gif > /dev/null 2> err
 check '[ $? = 1 ] && grep -q "cover.gif: error" err' "tagging with GIF artwork fails before touching the file"
 

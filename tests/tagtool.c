@@ -171,8 +171,12 @@ static int make_jpeg(FILE *f, unsigned w, unsigned h)
     fwrite(dht, 1, sizeof dht, f); /* symbol 0 (the last byte of each) for both tables */
     fwrite(sos, 1, sizeof sos, f);
     size_t bits = 2 * (size_t)((w + 7) / 8) * ((h + 7) / 8);
-    for (size_t i = 0; i < bits / 8; i++)
-        fputc(0x00, f);
+    static const unsigned char zeros[4096];
+    for (size_t left = bits / 8; left > 0;) {
+        size_t n = left < sizeof zeros ? left : sizeof zeros;
+        fwrite(zeros, 1, n, f);
+        left -= n;
+    }
     if (bits % 8)
         fputc(0xFF >> (bits % 8), f); /* the last block's bits, padded with ones (F.1.2.3) */
     fwrite(eoi, 1, 2, f);
