@@ -98,10 +98,12 @@ static void png_chunk(FILE *f, const char *type, const unsigned char *data, uint
     pm_crc32 crc;
     pm_crc32_init(&crc);
     pm_crc32_update(&crc, type, 4);
-    pm_crc32_update(&crc, data, len);
     put32(f, len);
     fwrite(type, 1, 4, f);
-    fwrite(data, 1, len, f);
+    if (len) { /* IEND has no data (and data is NULL) */
+        pm_crc32_update(&crc, data, len);
+        fwrite(data, 1, len, f);
+    }
     put32(f, pm_crc32_value(&crc));
 }
 
