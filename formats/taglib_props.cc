@@ -39,17 +39,32 @@ extern "C" {
 
 using namespace TagLib;
 
-namespace {
+namespace
+{
 
 // The APIC picture types of ID3v2.4 (section 4.14), which FLAC's PICTURE block adopted with the
 // same numbers, under the names TagLib 2 gives them in "pictureType".
-const char *const picture_types[] = {
-    "Other",           "File Icon",          "Other File Icon",      "Front Cover",
-    "Back Cover",      "Leaflet Page",       "Media",                "Lead Artist",
-    "Artist",          "Conductor",          "Band",                 "Composer",
-    "Lyricist",        "Recording Location", "During Recording",     "During Performance",
-    "Movie Screen Capture", "Coloured Fish", "Illustration",         "Band Logo",
-    "Publisher Logo"};
+const char *const picture_types[] = {"Other",
+                                     "File Icon",
+                                     "Other File Icon",
+                                     "Front Cover",
+                                     "Back Cover",
+                                     "Leaflet Page",
+                                     "Media",
+                                     "Lead Artist",
+                                     "Artist",
+                                     "Conductor",
+                                     "Band",
+                                     "Composer",
+                                     "Lyricist",
+                                     "Recording Location",
+                                     "During Recording",
+                                     "During Performance",
+                                     "Movie Screen Capture",
+                                     "Coloured Fish",
+                                     "Illustration",
+                                     "Band Logo",
+                                     "Publisher Logo"};
 const int picture_type_count = int(sizeof picture_types / sizeof *picture_types);
 
 int picture_type_number(const String &name)
@@ -271,8 +286,7 @@ pm_taglib_attribute **attributes_of(const picture &p, bool has_size)
     const size_t count = has_size ? 8 : 4;
     pm_taglib_attribute **ptrs =
         static_cast<pm_taglib_attribute **>(pm_alloc_zeroed(count + 1, sizeof *ptrs));
-    pm_taglib_attribute *a =
-        static_cast<pm_taglib_attribute *>(pm_alloc_zeroed(count, sizeof *a));
+    pm_taglib_attribute *a = static_cast<pm_taglib_attribute *>(pm_alloc_zeroed(count, sizeof *a));
     if (!ptrs || !a) {
         free(ptrs);
         free(a);

@@ -46,8 +46,9 @@
  * The shim's limits against TagLib 2: file_new_type opens the types of TagLib 1.x's C
  * bindings (MPEG to ASF), WAV, AIFF and Opus; the rest (APE, tracker modules, DSD) give NULL.
  * PICTURE is handled for FLAC, MPEG, Ogg Vorbis, Ogg Opus, Ogg FLAC, Speex and WAV (the formats
- * premaster writes and their Xiph siblings); other files return 0 from complex_property_set and NULL from complex_property_get. An allocation that
- * fails gives NULL from the getters (TagLib 2 does not check), which a reader takes as "absent".
+ * premaster writes and their Xiph siblings); other files return 0 from complex_property_set and
+ * NULL from complex_property_get. An allocation that fails gives NULL from the getters (TagLib 2
+ * does not check), which a reader takes as "absent".
  */
 #ifndef PM_TAGLIB_PROPS_H
 #define PM_TAGLIB_PROPS_H

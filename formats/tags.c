@@ -20,7 +20,7 @@ static const struct {
     tag_kind kind;
     pm_taglib_file_type type;
 } kinds[] = {
-    {".flac", KIND_FLAC, PM_TAGLIB_FILE_FLAC},   {".mp3", KIND_MP3, PM_TAGLIB_FILE_MPEG},
+    {".flac", KIND_FLAC, PM_TAGLIB_FILE_FLAC},        {".mp3", KIND_MP3, PM_TAGLIB_FILE_MPEG},
     {".ogg", KIND_VORBIS, PM_TAGLIB_FILE_OGG_VORBIS}, {".opus", KIND_OPUS, PM_TAGLIB_FILE_OPUS},
     {".wav", KIND_WAV, PM_TAGLIB_FILE_WAV},
 };
@@ -134,18 +134,22 @@ static pm_status keys_of(const pm_tag_set *t, tag_kind kind, const char *path, k
         const char *key;
         size_t offset;
     } text_keys[] = {
-        {"TITLE", offsetof(pm_tag_set, title)},       {"ARTIST", offsetof(pm_tag_set, artist)},
-        {"ALBUM", offsetof(pm_tag_set, album)},       {"ALBUMARTIST", offsetof(pm_tag_set, album_artist)},
-        {"DATE", offsetof(pm_tag_set, date)},         {"GENRE", offsetof(pm_tag_set, genre)},
-        {"COMPOSER", offsetof(pm_tag_set, composer)}, {"ISRC", offsetof(pm_tag_set, isrc)},
-        {"BARCODE", offsetof(pm_tag_set, barcode)},   {"LABEL", offsetof(pm_tag_set, label)},
+        {"TITLE", offsetof(pm_tag_set, title)},
+        {"ARTIST", offsetof(pm_tag_set, artist)},
+        {"ALBUM", offsetof(pm_tag_set, album)},
+        {"ALBUMARTIST", offsetof(pm_tag_set, album_artist)},
+        {"DATE", offsetof(pm_tag_set, date)},
+        {"GENRE", offsetof(pm_tag_set, genre)},
+        {"COMPOSER", offsetof(pm_tag_set, composer)},
+        {"ISRC", offsetof(pm_tag_set, isrc)},
+        {"BARCODE", offsetof(pm_tag_set, barcode)},
+        {"LABEL", offsetof(pm_tag_set, label)},
         {"COPYRIGHT", offsetof(pm_tag_set, copyright)},
         {"PRODUCEDNOTICE", offsetof(pm_tag_set, p_line)}, /* the (P) line: ID3v2.4 TPRO */
     };
     k->count = 0;
     for (size_t i = 0; i < sizeof text_keys / sizeof *text_keys; i++)
-        add_key(k, text_keys[i].key,
-                *(const char *const *)((const char *)t + text_keys[i].offset));
+        add_key(k, text_keys[i].key, *(const char *const *)((const char *)t + text_keys[i].offset));
     int xiph = kind == KIND_FLAC || kind == KIND_VORBIS || kind == KIND_OPUS;
     add_number(k, "TRACKNUMBER", t->track, t->track_total, !xiph);
     add_number(k, "DISCNUMBER", t->disc, t->disc_total, !xiph);
@@ -242,8 +246,8 @@ static pm_status open_file(const char *path, int k, TagLib_File **out, pm_diag *
         if (*out)
             taglib_file_free(*out);
         *out = NULL;
-        pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
-                    "%s: TagLib cannot read it as a %s file", base_name(path), kinds[k].ext + 1);
+        pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "%s: TagLib cannot read it as a %s file",
+                    base_name(path), kinds[k].ext + 1);
         return PM_ERR_IO;
     }
     return PM_OK;
@@ -308,8 +312,8 @@ static int verify_key(TagLib_File *f, const char *path, const char *key, const c
                         want);
         else
             pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
-                        "%s: tag %s reads \"%s\"%s, the project says \"%s\"", base_name(path),
-                        key, first, got[1] ? " (and more values)" : "", want);
+                        "%s: tag %s reads \"%s\"%s, the project says \"%s\"", base_name(path), key,
+                        first, got[1] ? " (and more values)" : "", want);
     }
     pm_taglib_property_free(got);
     return ok;

@@ -52,9 +52,9 @@
 typedef struct pm_artwork {
     unsigned char *data; /* the file's bytes, owned: pm_artwork_fini frees them */
     size_t size;
-    const char *mime;    /* "image/jpeg" or "image/png" (static storage) */
-    int width, height;   /* pixels: JPEG's SOFn frame header, PNG's IHDR */
-    int depth;           /* bits per pixel: JPEG precision x components, PNG bit depth x channels */
+    const char *mime;  /* "image/jpeg" or "image/png" (static storage) */
+    int width, height; /* pixels: JPEG's SOFn frame header, PNG's IHDR */
+    int depth;         /* bits per pixel: JPEG precision x components, PNG bit depth x channels */
 } pm_artwork;
 
 /*
@@ -63,13 +63,13 @@ typedef struct pm_artwork {
  */
 typedef struct pm_tag_set {
     const char *title, *artist, *album, *album_artist;
-    const char *date;      /* "YYYY" or "YYYY-MM-DD" */
+    const char *date; /* "YYYY" or "YYYY-MM-DD" */
     const char *genre, *composer;
-    const char *isrc;      /* 12 characters, no dashes */
-    const char *barcode;   /* the UPC/EAN, 12 or 13 digits */
+    const char *isrc;    /* 12 characters, no dashes */
+    const char *barcode; /* the UPC/EAN, 12 or 13 digits */
     const char *label;
-    const char *copyright; /* the (C) line, as written in the project */
-    const char *p_line;    /* the (P) line */
+    const char *copyright;  /* the (C) line, as written in the project */
+    const char *p_line;     /* the (P) line */
     int track, track_total; /* 1-based; 0: no track number (then track_total is ignored) */
     int disc, disc_total;   /* likewise */
     /*

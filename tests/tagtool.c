@@ -33,7 +33,8 @@
 static pm_tag_set full_set(void)
 {
     pm_tag_set t = {0};
-    t.title = "Caf\xC3\xA9 \xE2\x80\x93 \xC3\x9Cn\xC3\xAF" "code \xE2\x9C\x93"; /* Café – Ünïcode ✓ */
+    t.title = "Caf\xC3\xA9 \xE2\x80\x93 \xC3\x9Cn\xC3\xAF"
+              "code \xE2\x9C\x93"; /* Café – Ünïcode ✓ */
     t.artist = "The Examples";
     t.album = "Night Drive";
     t.album_artist = "The Examples & Friends";
@@ -162,9 +163,19 @@ static int make_jpeg(FILE *f, unsigned w, unsigned h)
     static const unsigned char soi[2] = {0xFF, 0xD8}, eoi[2] = {0xFF, 0xD9};
     unsigned char dqt[69] = {0xFF, 0xDB, 0, 67, 0x00};
     memset(dqt + 5, 1, 64);
-    const unsigned char sof[13] = {0xFF, 0xC0, 0, 11, 8, (unsigned char)(h >> 8),
-                                   (unsigned char)h, (unsigned char)(w >> 8), (unsigned char)w,
-                                   1, 1, 0x11, 0};
+    const unsigned char sof[13] = {0xFF,
+                                   0xC0,
+                                   0,
+                                   11,
+                                   8,
+                                   (unsigned char)(h >> 8),
+                                   (unsigned char)h,
+                                   (unsigned char)(w >> 8),
+                                   (unsigned char)w,
+                                   1,
+                                   1,
+                                   0x11,
+                                   0};
     unsigned char dht[2][22] = {{0xFF, 0xC4, 0, 20, 0x00, 1}, {0xFF, 0xC4, 0, 20, 0x10, 1}};
     const unsigned char sos[10] = {0xFF, 0xDA, 0, 8, 1, 1, 0x00, 0, 63, 0};
     fwrite(soi, 1, 2, f);

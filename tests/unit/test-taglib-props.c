@@ -78,8 +78,8 @@ static void set_picture(TagLib_File *f, const char *data, unsigned size, const c
 }
 
 /* The one picture of f is data, image/png, type; xiph: its width (a FLAC picture field) too. */
-static void picture_is(TagLib_File *f, const char *data, unsigned size, const char *type,
-                       int xiph, const char *name)
+static void picture_is(TagLib_File *f, const char *data, unsigned size, const char *type, int xiph,
+                       const char *name)
 {
     pm_taglib_attribute ***pics = pm_taglib_complex_property_get(f, "PICTURE");
     if (!ok(pics && pics[0] && !pics[1], "%s: one PICTURE read back", name)) {
