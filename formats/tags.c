@@ -45,34 +45,34 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
-int pm_tags_replaygain_gain(double lufs, char *out, size_t size)
+pm_status pm_tags_replaygain_gain(double lufs, char *out, size_t size)
 {
     if (!isfinite(lufs))
-        return -1;
+        return PM_ERR_INVALID;
     /* Rounded first, so that a gain a hair under zero is "+0.00 dB", not "-0.00 dB". */
     double gain = round((PM_REPLAYGAIN_REFERENCE_LUFS - lufs) * 100.0) / 100.0;
     snprintf(out, size, "%+.2f dB", gain == 0.0 ? 0.0 : gain);
-    return 0;
+    return PM_OK;
 }
 
-int pm_tags_replaygain_peak(double peak, char *out, size_t size)
+pm_status pm_tags_replaygain_peak(double peak, char *out, size_t size)
 {
     if (!isfinite(peak) || peak < 0.0)
-        return -1;
+        return PM_ERR_INVALID;
     snprintf(out, size, "%.6f", peak);
-    return 0;
+    return PM_OK;
 }
 
-int pm_tags_r128_gain(double lufs, char *out, size_t size)
+pm_status pm_tags_r128_gain(double lufs, char *out, size_t size)
 {
     if (!isfinite(lufs))
-        return -1;
+        return PM_ERR_INVALID;
     /* RFC 7845 5.2.1: a signed Q7.8 number of dB, so 256 steps a dB within an int16. */
     double q = round((PM_R128_REFERENCE_LUFS - lufs) * 256.0);
     if (q < -32768.0 || q > 32767.0)
-        return -1;
+        return PM_ERR_INVALID;
     snprintf(out, size, "%d", (int)q);
-    return 0;
+    return PM_OK;
 }
 
 /* ---- the keys of a tag set ---------------------------------------------------------------- */
@@ -171,9 +171,9 @@ static pm_status keys_of(const pm_tag_set *t, tag_kind kind, const char *path, k
             continue;
         }
         char *text = add_text_key(k, rg_keys[i]);
-        int bad = i % 2 ? pm_tags_replaygain_peak(rg_values[i], text, VALUE_SIZE)
-                        : pm_tags_replaygain_gain(rg_values[i], text, VALUE_SIZE);
-        if (bad) {
+        pm_status st = i % 2 ? pm_tags_replaygain_peak(rg_values[i], text, VALUE_SIZE)
+                             : pm_tags_replaygain_gain(rg_values[i], text, VALUE_SIZE);
+        if (st != PM_OK) {
             pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
                         "%s: %s cannot be tagged: the %s %g is not a finite figure",
                         base_name(path), rg_keys[i], i % 2 ? "peak" : "loudness", rg_values[i]);
@@ -187,7 +187,7 @@ static pm_status keys_of(const pm_tag_set *t, tag_kind kind, const char *path, k
             add_key(k, r128_keys[i], NULL);
             continue;
         }
-        if (pm_tags_r128_gain(r128_values[i], add_text_key(k, r128_keys[i]), VALUE_SIZE)) {
+        if (pm_tags_r128_gain(r128_values[i], add_text_key(k, r128_keys[i]), VALUE_SIZE) != PM_OK) {
             pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
                         "%s: %s cannot be tagged: a loudness of %g LUFS is not finite or needs "
                         "a gain beyond the +-128 dB of Q7.8",

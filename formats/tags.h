@@ -128,13 +128,14 @@ void pm_artwork_fini(pm_artwork *art);
 #define PM_ARTWORK_MAX_BYTES ((size_t)16 * 1024 * 1024 - 64)
 
 /*
- * The texts pm_tags_write stores for loudness, into out (size bytes): ReplayGain gain
- * "%+.2f dB" of PM_REPLAYGAIN_REFERENCE_LUFS - lufs, peak "%.6f", and the R128 gain as a Q7.8
- * integer of PM_R128_REFERENCE_LUFS - lufs. -1 when the value cannot be written (not finite, or
- * an R128 gain outside Q7.8), else 0. For the tests and the report.
+ * The texts pm_tags_write stores for loudness, into out (size bytes, 16 are enough): the
+ * ReplayGain gain "%+.2f dB" of PM_REPLAYGAIN_REFERENCE_LUFS - lufs (rounded to 0.01 dB first,
+ * so never "-0.00 dB"), the peak "%.6f", and the R128 gain, the Q7.8 integer nearest to 256 x
+ * (PM_R128_REFERENCE_LUFS - lufs). PM_ERR_INVALID when the value cannot be written: not finite,
+ * a negative peak, or an R128 gain outside -32768..32767.
  */
-int pm_tags_replaygain_gain(double lufs, char *out, size_t size);
-int pm_tags_replaygain_peak(double peak, char *out, size_t size);
-int pm_tags_r128_gain(double lufs, char *out, size_t size);
+pm_status pm_tags_replaygain_gain(double lufs, char *out, size_t size) PM_WARN_UNUSED;
+pm_status pm_tags_replaygain_peak(double peak, char *out, size_t size) PM_WARN_UNUSED;
+pm_status pm_tags_r128_gain(double lufs, char *out, size_t size) PM_WARN_UNUSED;
 
 #endif
