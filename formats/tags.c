@@ -175,8 +175,9 @@ static pm_status keys_of(const pm_tag_set *t, tag_kind kind, const char *path, k
                              : pm_tags_replaygain_gain(rg_values[i], text, VALUE_SIZE);
         if (st != PM_OK) {
             pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
-                        "%s: %s cannot be tagged: the %s %g is not a finite figure",
-                        base_name(path), rg_keys[i], i % 2 ? "peak" : "loudness", rg_values[i]);
+                        "%s: %s cannot be tagged: the %s %g is not finite%s", base_name(path),
+                        rg_keys[i], i % 2 ? "peak" : "loudness", rg_values[i],
+                        i % 2 ? " and at least 0" : " (digital silence has no loudness)");
             return PM_ERR_INVALID;
         }
     }

@@ -119,6 +119,10 @@ check '[ $? = 0 ]' "flac: tagged again without loudness, it verifies without it"
 "$TAGTOOL" verify quiet.flac cover.jpg > out 2> err
 check '[ $? = 1 ] && grep -q "tag REPLAYGAIN_TRACK_GAIN is missing, the project says \"-3.80 dB\"" err' \
     "and a project with loudness then fails, naming REPLAYGAIN_TRACK_GAIN"
+cp a.flac silent.flac
+"$TAGTOOL" write silent.flac cover.jpg track_lufs=-inf > /dev/null 2> err
+check '[ $? = 1 ] && grep -q "silent.flac: REPLAYGAIN_TRACK_GAIN cannot be tagged: the loudness -inf is not finite" err && cmp -s a.flac silent.flac' \
+    "flac: the loudness of silence (-inf LUFS) is refused naming the key; the file is left as it was"
 cp a.opus loud.opus
 "$TAGTOOL" write loud.opus cover.jpg track_lufs=200 > /dev/null 2> err
 check '[ $? = 1 ] && grep -q "loud.opus: R128_TRACK_GAIN cannot be tagged" err' \
