@@ -157,11 +157,10 @@ static pm_status keys_of(const pm_tag_set *t, tag_kind kind, const char *path, k
         add_total(k, "TRACKTOTAL", t->track, t->track_total);
         add_total(k, "DISCTOTAL", t->disc, t->disc_total);
     }
-    /* Both conventions' keys are listed for every format but WAV, so that writing removes the
-     * other convention's and verifying finds them absent. */
-    if (kind == KIND_WAV)
-        return PM_OK;
-    int rg = t->has_loudness && kind != KIND_OPUS, r128 = t->has_loudness && kind == KIND_OPUS;
+    /* Both conventions' keys are listed for every format, so that writing removes those the
+     * format does not use and verifying finds them absent. */
+    int rg = t->has_loudness && kind != KIND_OPUS && kind != KIND_WAV;
+    int r128 = t->has_loudness && kind == KIND_OPUS;
     static const char *const rg_keys[4] = {"REPLAYGAIN_TRACK_GAIN", "REPLAYGAIN_TRACK_PEAK",
                                            "REPLAYGAIN_ALBUM_GAIN", "REPLAYGAIN_ALBUM_PEAK"};
     const double rg_values[4] = {t->track_lufs, t->track_peak, t->album_lufs, t->album_peak};

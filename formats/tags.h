@@ -25,10 +25,10 @@
  * established. ReplayGain (2.0: gains to -18 LUFS, "-3.21 dB"; peaks linear, "0.891251") is what
  * FLAC, Vorbis and MP3 players read; Opus players apply R128 gains instead (RFC 7845 5.2.1: Q7.8
  * integers to -23 LUFS, on top of the header's output gain, which libsndfile writes as 0) and
- * must not find ReplayGain tags beside them. WAV has no loudness convention and gets none.
+ * must not find ReplayGain tags beside them. WAV has no loudness convention and gets neither.
  * MP3: ID3v2.4, TagLib's default and the only version its C save writes: UTF-8 text (the
- * non-ASCII titles), TDRC and TPRO exist only there, and ffmpeg, Apple Music, foobar2000 and
- * Windows 10 read it; TagLib also adds an ID3v1 tag (Latin-1, 30 characters) that players read
+ * non-ASCII titles), TDRC and TPRO exist only there, and ffmpeg, Apple Music and foobar2000
+ * read it; TagLib also adds an ID3v1 tag (Latin-1, 30 characters) that players read
  * only when there is no ID3v2. WAV: TagLib's RIFF::WAV writes an "ID3 " chunk (ID3v2.4, every
  * key above but loudness, and the picture), which TagLib, foobar2000, Apple Music and ffmpeg
  * read, and a LIST/INFO chunk with the few fields INFO has (TagLib 1.13: title, artist, album,
@@ -38,7 +38,7 @@
  *
  * A key the tag set leaves empty is removed from the file, so that tagging a file twice, or a
  * file the encoder tagged, leaves exactly the tag set. The loudness keys of the other convention
- * are removed too.
+ * (and in WAV of both) are removed too.
  */
 #ifndef PM_TAGS_H
 #define PM_TAGS_H

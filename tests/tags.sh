@@ -119,6 +119,10 @@ check '[ $? = 0 ]' "flac: tagged again without loudness, it verifies without it"
 "$TAGTOOL" verify quiet.flac cover.jpg > out 2> err
 check '[ $? = 1 ] && grep -q "tag REPLAYGAIN_TRACK_GAIN is missing, the project says \"-3.80 dB\"" err' \
     "and a project with loudness then fails, naming REPLAYGAIN_TRACK_GAIN"
+cp a.wav rg.wav
+"$TAGTOOL" poke rg.wav REPLAYGAIN_TRACK_GAIN "-1.00 dB" && "$TAGTOOL" verify rg.wav cover.jpg > out 2> err
+check '[ $? = 1 ] && grep -q "rg.wav: tag REPLAYGAIN_TRACK_GAIN reads \"-1.00 dB\", the project has none" err' \
+    "wav: a ReplayGain tag, which WAV files do not get, fails naming it"
 cp a.flac silent.flac
 "$TAGTOOL" write silent.flac cover.jpg track_lufs=-inf > /dev/null 2> err
 check '[ $? = 1 ] && grep -q "silent.flac: REPLAYGAIN_TRACK_GAIN cannot be tagged: the loudness -inf is not finite" err && cmp -s a.flac silent.flac' \
@@ -184,7 +188,8 @@ if have ffprobe && have ffmpeg; then
     "$TAGTOOL" audio plain.mp3 mp3
     if riff_chunk a.wav "ID3 " wav.id3; then
         cat wav.id3 plain.mp3 > wavid3.mp3
-        check 'probe_has wavid3.mp3 "$id3_tags"' "ffprobe: wav's ID3 chunk has every tag (read as an MP3's tag)"
+        check 'probe_has wavid3.mp3 "$id3_tags" && ! grep -q REPLAYGAIN probe.json' \
+            "ffprobe: wav's ID3 chunk has every tag, no ReplayGain (read as an MP3's tag)"
     else
         not_ok "wav has an ID3 chunk"
     fi
