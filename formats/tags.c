@@ -148,8 +148,13 @@ static pm_status keys_of(const pm_tag_set *t, tag_kind kind, const char *path, k
         {"PRODUCEDNOTICE", offsetof(pm_tag_set, p_line)}, /* the (P) line: ID3v2.4 TPRO */
     };
     k->count = 0;
-    for (size_t i = 0; i < sizeof text_keys / sizeof *text_keys; i++)
-        add_key(k, text_keys[i].key, *(const char *const *)((const char *)t + text_keys[i].offset));
+    for (size_t i = 0; i < sizeof text_keys / sizeof *text_keys; i++) {
+        const char *v = *(const char *const *)((const char *)t + text_keys[i].offset);
+        if (text_keys[i].offset == offsetof(pm_tag_set, date) && !(v && *v) && t->year > 0)
+            snprintf(add_text_key(k, "DATE"), VALUE_SIZE, "%d", t->year);
+        else
+            add_key(k, text_keys[i].key, v);
+    }
     int xiph = kind == KIND_FLAC || kind == KIND_VORBIS || kind == KIND_OPUS;
     add_number(k, "TRACKNUMBER", t->track, t->track_total, !xiph);
     add_number(k, "DISCNUMBER", t->disc, t->disc_total, !xiph);
@@ -389,4 +394,35 @@ pm_status pm_tags_verify(const char *path, const pm_tag_set *tags, pm_format_che
         c->ok = st == PM_OK;
     }
     return st;
+}
+
+/* ---- from the project ------------------------------------------------------------------------ */
+
+static const char *either(const char *first, const char *second)
+{
+    return first && *first ? first : second;
+}
+
+void pm_tags_from_project(const pm_project *p, const pm_track *t, int track, int track_total,
+                          pm_tag_set *out)
+{
+    const pm_album *a = &p->album;
+    memset(out, 0, sizeof *out);
+    out->title = t->text.title;
+    out->artist = either(t->text.artist, a->text.artist);
+    out->album = a->text.title;
+    out->album_artist = a->text.artist;
+    out->composer = either(t->text.composer, a->text.composer);
+    out->isrc = t->isrc;
+    out->barcode = a->upc;
+    out->label = a->label;
+    out->copyright = a->copyright;
+    out->p_line = a->p_line;
+    out->genre = a->genre;
+    out->date = a->date;
+    out->year = a->year;
+    out->track = track;
+    out->track_total = track_total;
+    out->disc = (int)a->disc;
+    out->disc_total = (int)a->discs;
 }

@@ -64,6 +64,7 @@ typedef struct pm_artwork {
 typedef struct pm_tag_set {
     const char *title, *artist, *album, *album_artist;
     const char *date; /* "YYYY" or "YYYY-MM-DD" */
+    int year;         /* when date is NULL or "": the year alone (0: no date) */
     const char *genre, *composer;
     const char *isrc;    /* 12 characters, no dashes */
     const char *barcode; /* the UPC/EAN, 12 or 13 digits */
@@ -82,6 +83,18 @@ typedef struct pm_tag_set {
     double track_lufs, track_peak, album_lufs, album_peak;
     const pm_artwork *artwork; /* the front cover, or NULL */
 } pm_tag_set;
+
+/*
+ * The project's tags for the streaming file of t (one of p's tracks, or its hidden track),
+ * numbered track of track_total (the streaming files' numbers, which a hidden track shifts):
+ * title; artist (the track's, else the album's); album and album artist (the album's title and
+ * artist); composer (the track's, else the album's); ISRC; barcode (the album's UPC/EAN);
+ * label; copyright; (P) line; genre; date (the album's date, else its year); disc of discs.
+ * Loudness and artwork are the caller's to add (has_loudness 0, artwork NULL). The strings
+ * are p's and t's: valid while p is.
+ */
+void pm_tags_from_project(const pm_project *p, const pm_track *t, int track, int track_total,
+                          pm_tag_set *out);
 
 /* Reference levels of the two conventions. */
 #define PM_REPLAYGAIN_REFERENCE_LUFS -18.0

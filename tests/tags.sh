@@ -119,6 +119,12 @@ check '[ $? = 0 ]' "flac: tagged again without loudness, it verifies without it"
 "$TAGTOOL" verify quiet.flac cover.jpg > out 2> err
 check '[ $? = 1 ] && grep -q "tag REPLAYGAIN_TRACK_GAIN is missing, the project says \"-3.80 dB\"" err' \
     "and a project with loudness then fails, naming REPLAYGAIN_TRACK_GAIN"
+cp a.flac year.flac
+"$TAGTOOL" write year.flac cover.jpg date= year=2026 2> err && "$TAGTOOL" verify year.flac cover.jpg date= year=2026 > /dev/null 2>> err
+check '[ $? = 0 ]' "flac: a project with a year and no date is tagged DATE=2026 and verifies"
+"$TAGTOOL" verify year.flac cover.jpg > out 2> err
+check '[ $? = 1 ] && grep -q "year.flac: tag DATE reads \"2026\", the project says \"2026-05-01\"" err' \
+    "and a project with the full date then fails, naming DATE"
 cp a.wav rg.wav
 "$TAGTOOL" poke rg.wav REPLAYGAIN_TRACK_GAIN "-1.00 dB" && "$TAGTOOL" verify rg.wav cover.jpg > out 2> err
 check '[ $? = 1 ] && grep -q "rg.wav: tag REPLAYGAIN_TRACK_GAIN reads \"-1.00 dB\", the project has none" err' \

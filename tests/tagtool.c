@@ -12,7 +12,8 @@
  *   tagtool write FILE [ART]          pm_tags_write of the full tag set below (with ART)
  *   tagtool verify FILE [ART] [FIELD=VALUE]...
  *                                     pm_tags_verify against the set, with FIELD changed
- *                                     (title, isrc, track, ..., loudness=no); exit 1 on mismatch
+ *                                     (title, isrc, date, year, track, ..., loudness=no); exit 1
+ *                                     on mismatch
  *   tagtool poke FILE KEY [VALUE]     set (or remove) one TagLib property behind our back
  *
  * The full tag set, which tests/tags.sh expects to read back with ffprobe and metaflac: */
@@ -135,6 +136,8 @@ static int override(pm_tag_set *t, char *arg)
         }
     if (strcmp(arg, "track") == 0)
         t->track = atoi(v);
+    else if (strcmp(arg, "year") == 0)
+        t->year = atoi(v);
     else if (strcmp(arg, "disc_total") == 0)
         t->disc_total = atoi(v);
     else if (strcmp(arg, "track_lufs") == 0)

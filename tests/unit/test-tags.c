@@ -4,7 +4,7 @@
  * limits) and pm_artwork_load on pictures made here and then broken one way each (JPEG: fill
  * bytes, no frame header, a DNL height, no EOI, a segment past the end; PNG: a damaged chunk,
  * bytes after IEND, no IDAT, no IHDR first; every colour type's depth; other formats named;
- * a missing file; memory running out).
+ * a missing file; memory running out); pm_tags_from_project's choices.
  */
 #include "config.h"
 
@@ -224,6 +224,54 @@ static void other_files(void)
     pm_artwork_fini(NULL);
 }
 
+/* ---- from the project ---------------------------------------------------------------------- */
+
+static void from_project(void)
+{
+    pm_project p;
+    pm_track t;
+    memset(&p, 0, sizeof p);
+    memset(&t, 0, sizeof t);
+    p.album.text.title = "Night Drive";
+    p.album.text.artist = "The Examples";
+    p.album.text.composer = "A. Writer";
+    strcpy(p.album.upc, "0724384960650");
+    p.album.label = "Example Records";
+    p.album.copyright = "2026 Example Records";
+    p.album.p_line = "2026 Example Records Ltd";
+    p.album.genre = "Electronic";
+    p.album.year = 2026;
+    p.album.disc = 2;
+    p.album.discs = 3;
+    t.text.title = "Drive";
+    strcpy(t.isrc, "GBEXM2600002");
+    pm_tag_set s;
+    pm_tags_from_project(&p, &t, 4, 12, &s);
+    ok(strcmp(s.title, "Drive") == 0 && strcmp(s.album, "Night Drive") == 0,
+       "from the project: the track's title, the album's title");
+    ok(strcmp(s.artist, "The Examples") == 0 && strcmp(s.album_artist, "The Examples") == 0,
+       "a track without an artist: the album's, which is also the album artist");
+    ok(strcmp(s.composer, "A. Writer") == 0, "a track without a composer: the album's");
+    ok(strcmp(s.isrc, "GBEXM2600002") == 0 && strcmp(s.barcode, "0724384960650") == 0,
+       "the track's ISRC, the album's UPC as the barcode");
+    ok(strcmp(s.label, "Example Records") == 0 &&
+           strcmp(s.copyright, "2026 Example Records") == 0 &&
+           strcmp(s.p_line, "2026 Example Records Ltd") == 0 && strcmp(s.genre, "Electronic") == 0,
+       "label, copyright, (P) line and genre");
+    ok(!s.date && s.year == 2026, "a year without a date: the year");
+    ok(s.track == 4 && s.track_total == 12 && s.disc == 2 && s.disc_total == 3,
+       "track 4 of 12 as given, disc 2 of 3 from the album");
+    ok(!s.has_loudness && !s.artwork, "loudness and artwork left to the caller");
+    t.text.artist = "The Examples feat. Guest";
+    t.text.composer = "B. Writer";
+    p.album.date = "2026-05-01";
+    pm_tags_from_project(&p, &t, 1, 1, &s);
+    ok(strcmp(s.artist, "The Examples feat. Guest") == 0 &&
+           strcmp(s.album_artist, "The Examples") == 0 && strcmp(s.composer, "B. Writer") == 0 &&
+           strcmp(s.date, "2026-05-01") == 0,
+       "the track's own artist and composer; the album's date");
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -234,6 +282,7 @@ int main(void)
     jpeg_cases();
     png_cases();
     other_files();
+    from_project();
     if (pm_remove_tree(dir) != PM_OK)
         diag("could not remove %s", dir);
     return done_testing();
