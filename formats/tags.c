@@ -179,8 +179,8 @@ static pm_status keys_of(const pm_tag_set *t, tag_kind kind, const char *path, k
                              : pm_tags_replaygain_gain(rg_values[i], text, VALUE_SIZE);
         if (st != PM_OK) {
             pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
-                        "%s: %s cannot be tagged: the %s %g is not finite%s", base_name(path),
-                        rg_keys[i], i % 2 ? "peak" : "loudness", rg_values[i],
+                        "%s cannot be tagged: the %s %g is not finite%s", rg_keys[i],
+                        i % 2 ? "peak" : "loudness", rg_values[i],
                         i % 2 ? " and at least 0" : " (digital silence has no loudness)");
             return PM_ERR_INVALID;
         }
@@ -194,9 +194,9 @@ static pm_status keys_of(const pm_tag_set *t, tag_kind kind, const char *path, k
         }
         if (pm_tags_r128_gain(r128_values[i], add_text_key(k, r128_keys[i]), VALUE_SIZE) != PM_OK) {
             pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
-                        "%s: %s cannot be tagged: a loudness of %g LUFS is not finite or needs "
+                        "%s cannot be tagged: a loudness of %g LUFS is not finite or needs "
                         "a gain beyond the +-128 dB of Q7.8",
-                        base_name(path), r128_keys[i], r128_values[i]);
+                        r128_keys[i], r128_values[i]);
             return PM_ERR_INVALID;
         }
     }
@@ -242,8 +242,7 @@ static pm_status open_file(const char *path, int k, TagLib_File **out, pm_diag *
 {
     if (k < 0) {
         pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
-                    "%s: cannot be tagged: not a .flac, .mp3, .ogg, .opus or .wav file",
-                    base_name(path));
+                    "cannot be tagged: not a .flac, .mp3, .ogg, .opus or .wav file");
         return PM_ERR_UNSUPPORTED;
     }
     *out = pm_taglib_file_new_type(path, kinds[k].type);
@@ -251,8 +250,8 @@ static pm_status open_file(const char *path, int k, TagLib_File **out, pm_diag *
         if (*out)
             taglib_file_free(*out);
         *out = NULL;
-        pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "%s: TagLib cannot read it as a %s file",
-                    base_name(path), kinds[k].ext + 1);
+        pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "TagLib cannot read it as a %s file",
+                    kinds[k].ext + 1);
         return PM_ERR_IO;
     }
     return PM_OK;
@@ -277,14 +276,12 @@ pm_status pm_tags_write(const char *path, const pm_tag_set *tags, pm_diag *diag)
     if (tags->artwork)
         picture_attrs_of(tags->artwork, &pic);
     if (!pm_taglib_complex_property_set(f, "PICTURE", tags->artwork ? pic.list : NULL)) {
-        pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "%s: TagLib cannot store a picture in it",
-                    base_name(path));
+        pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "TagLib cannot store a picture in it");
         st = PM_ERR_IO;
         goto fail;
     }
     if (!taglib_file_save(f)) {
-        pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "%s: TagLib could not save its tags",
-                    base_name(path));
+        pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "TagLib could not save its tags");
         st = PM_ERR_IO;
         goto fail;
     }
@@ -309,16 +306,14 @@ static int verify_key(TagLib_File *f, const char *path, const char *key, const c
         const char *first = got && got[0] ? got[0] : NULL;
         if (!want)
             pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
-                        "%s: tag %s reads \"%s\", the project has none", base_name(path), key,
-                        first);
+                        "tag %s reads \"%s\", the project has none", key, first);
         else if (!first)
             pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
-                        "%s: tag %s is missing, the project says \"%s\"", base_name(path), key,
-                        want);
+                        "tag %s is missing, the project says \"%s\"", key, want);
         else
             pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
-                        "%s: tag %s reads \"%s\"%s, the project says \"%s\"", base_name(path), key,
-                        first, got[1] ? " (and more values)" : "", want);
+                        "tag %s reads \"%s\"%s, the project says \"%s\"", key, first,
+                        got[1] ? " (and more values)" : "", want);
     }
     pm_taglib_property_free(got);
     return ok;
@@ -363,8 +358,7 @@ static int verify_picture(TagLib_File *f, const char *path, const pm_artwork *ar
             wrong = "is not marked as the front cover";
     }
     if (wrong)
-        pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "%s: the picture %s", base_name(path),
-                    wrong);
+        pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "the picture %s", wrong);
     pm_taglib_complex_property_free(pics);
     return !wrong;
 }
