@@ -77,7 +77,7 @@ pm_status pm_tags_r128_gain(double lufs, char *out, size_t size)
 
 /* ---- the keys of a tag set ---------------------------------------------------------------- */
 
-#define MAX_KEYS 24
+#define MAX_KEYS 24 /* 22 at most: 12 texts, 4 numbers and totals, 6 loudness keys */
 #define VALUE_SIZE 32
 
 /* Every key a format's tags may hold, with the value the set gives it (NULL: absent). The
