@@ -256,14 +256,9 @@ static pm_status writer_end(void *context, int keep, const pm_target_measure *me
     return status;
 }
 
-/* ---- prepare -------------------------------------------------------------------------------- */
+/* ---- the layout and prepare ------------------------------------------------------------------ */
 
-static int vinyl_wanted(const pm_project *p)
-{
-    return p->vinyl.line != 0;
-}
-
-static void vinyl_free(pm_format_stage *st)
+void pm_vinyl_stage_free(pm_format_stage *st)
 {
     if (!st)
         return;
@@ -275,18 +270,16 @@ static void vinyl_free(pm_format_stage *st)
     free(st->sides);
     free(st->emph_start);
     free(st->emph_end);
+    free(st->side_spans);
     free(st);
 }
 
-static pm_status vinyl_prepare(const pm_project *p, const char *dir, uint64_t seed,
-                               pm_format_stage **stage, pm_target_config **targets,
-                               size_t *count, pm_diag *diag)
+pm_status pm_vinyl_stage_new(const pm_project *p, const char *dir, pm_format_stage **out,
+                             pm_diag *diag)
 {
     const pm_plan *plan = p->plan;
     const pm_vinyl_target *v = &p->vinyl;
-    *stage = NULL;
-    *targets = NULL;
-    *count = 0;
+    *out = NULL;
     if (!plan->has_vinyl || plan->side_count == 0) {
         pm_diag_add(diag, PM_SEV_ERROR, p->path, v->line, NULL,
                     "vinyl: the tracks could not be laid out on sides");
@@ -302,9 +295,10 @@ static pm_status vinyl_prepare(const pm_project *p, const char *dir, uint64_t se
     st->bits = (int)v->bits;
     st->side_count = plan->side_count;
     st->sides = pm_alloc_zeroed(st->side_count, sizeof *st->sides);
+    st->side_spans = pm_alloc_zeroed(st->side_count, sizeof *st->side_spans);
     st->emph_start = pm_alloc_zeroed(plan->item_count + 1, sizeof(int64_t));
     st->emph_end = pm_alloc_zeroed(plan->item_count + 1, sizeof(int64_t));
-    if (!st->sides || !st->emph_start || !st->emph_end)
+    if (!st->sides || !st->side_spans || !st->emph_start || !st->emph_end)
         goto nomem;
     int64_t wr = plan->rate, tr = st->rate;
     for (size_t i = 0; i < plan->item_count; i++)
@@ -320,12 +314,13 @@ static pm_status vinyl_prepare(const pm_project *p, const char *dir, uint64_t se
                  st->bits);
         if (pm_path_join(s->path, sizeof s->path, dir, s->name) != 0) {
             pm_diag_add(diag, PM_SEV_ERROR, dir, 0, NULL, "the folder's name is too long");
-            vinyl_free(st);
+            pm_vinyl_stage_free(st);
             return PM_ERR_IO;
         }
         pm_temp_name(s->path, s->temp, sizeof s->temp);
         s->first = ps->first;
         s->last = ps->last;
+        st->side_spans[i] = (pm_target_segment){ps->start, ps->end};
         s->start = pm_vinyl_frames_at(ps->start, wr, tr);
         s->end = pm_vinyl_frames_at(ps->end, wr, tr);
         s->track_start = pm_alloc_zeroed(tracks, sizeof(int64_t));
@@ -338,6 +333,25 @@ static pm_status vinyl_prepare(const pm_project *p, const char *dir, uint64_t se
             s->track_end[k] = pm_vinyl_frames_at(it->end, wr, tr) - s->start;
         }
     }
+    *out = st;
+    return PM_OK;
+nomem:
+    pm_vinyl_stage_free(st);
+    return PM_ERR_NOMEM;
+}
+
+static pm_status vinyl_prepare(const pm_project *p, const char *dir, uint64_t seed,
+                               pm_format_stage **stage, pm_target_config **targets,
+                               size_t *count, pm_diag *diag)
+{
+    const pm_vinyl_target *v = &p->vinyl;
+    *stage = NULL;
+    *targets = NULL;
+    *count = 0;
+    pm_format_stage *st = NULL;
+    pm_status status = pm_vinyl_stage_new(p, dir, &st, diag);
+    if (status != PM_OK)
+        return status;
     pm_target_config *t = &st->target;
     t->name = "vinyl";
     t->line = v->line;
@@ -353,6 +367,10 @@ static pm_status vinyl_prepare(const pm_project *p, const char *dir, uint64_t se
     t->normalize = v->has_loudness ? PM_TARGET_NORMALIZE_ALBUM : PM_TARGET_NORMALIZE_NONE;
     t->loudness_lufs = v->loudness_lufs;
     t->boost = 1;
+    /* judged on what the side files hold: the record's loudness is the sides' (vinyl.h) */
+    t->segments = st->side_spans;
+    t->segment_count = st->side_count;
+    t->whole_is_segments = 1;
     t->extra = vinyl_extra;
     t->extra_context = st;
     t->writer = (pm_target_writer){writer_begin, writer_write, writer_end, st};
@@ -360,9 +378,11 @@ static pm_status vinyl_prepare(const pm_project *p, const char *dir, uint64_t se
     *targets = t;
     *count = 1;
     return PM_OK;
-nomem:
-    vinyl_free(st);
-    return PM_ERR_NOMEM;
+}
+
+static int vinyl_wanted(const pm_project *p)
+{
+    return p->vinyl.line != 0;
 }
 
 const pm_format_ops pm_vinyl_format = {
@@ -370,5 +390,6 @@ const pm_format_ops pm_vinyl_format = {
     .wanted = vinyl_wanted,
     .prepare = vinyl_prepare,
     .finish = pm_vinyl_finish,
-    .free = vinyl_free,
+    .verify = pm_vinyl_verify,
+    .free = pm_vinyl_stage_free,
 };

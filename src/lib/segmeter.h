@@ -20,6 +20,7 @@ typedef struct pm_segmeter {
     size_t count;
     double rate_hz;
     int64_t position;   /* frames measured so far */
+    int joined;         /* pm_segmeter_join: the whole is the segments joined */
 } pm_segmeter;
 
 /* Meters at rate_hz for 2 channels over count segments (the arrays are borrowed and must
@@ -29,6 +30,11 @@ typedef struct pm_segmeter {
 pm_status pm_segmeter_init(pm_segmeter *m, double rate_hz, const int64_t *start,
                            const int64_t *end, size_t count) PM_WARN_UNUSED;
 void pm_segmeter_fini(pm_segmeter *m);
+/* From now on the whole meter measures only the segments, joined in order, as the files that
+ * hold them would (vinyl: the sides, without the gaps between them that no side holds); no
+ * segment is measured on its own, and its figures are left zero. The segments must be in order
+ * and must not overlap. Call before the first block. */
+void pm_segmeter_join(pm_segmeter *m);
 /* The next frames of the stream. */
 pm_status pm_segmeter_process(pm_segmeter *m, const double *const *block,
                               size_t frames) PM_WARN_UNUSED;
