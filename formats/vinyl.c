@@ -40,6 +40,8 @@ static pm_status probe_start(pm_stage *stage, const pm_stage_format *in, pm_stag
     const pm_vinyl_target *v = &s->owner->p->vinyl;
     if (!s->after) {
         memset(f, 0, sizeof *f);
+        memset(s->owner->side_lf_current, 0,
+               s->owner->side_count * sizeof *s->owner->side_lf_current);
         pm_status st = pm_vinyl_scan_init(&f->before, in->rate_hz,
                                           v->deess_threshold_db + PM_VINYL_SIB_MARGIN_DB,
                                           v->has_mono_below ? v->mono_below_hz / 2.0 : 0.0);
@@ -53,6 +55,37 @@ static pm_status probe_start(pm_stage *stage, const pm_stage_format *in, pm_stag
     return pm_stage_start_same_format(stage, in, out, diag);
 }
 
+/* The stream before the vinyl stages, scanned in pieces cut at the sides' bounds (the stream
+ * is at the target rate here), so that each side gets the master's side-channel energy over
+ * its own span. */
+static void scan_by_side(pm_format_stage *st, const double *const *in, size_t n)
+{
+    pm_vinyl_probe_figures *f = &st->current;
+    for (size_t done = 0; done < n;) {
+        int64_t pos = f->frames;
+        size_t piece = n - done, side = st->side_count;
+        for (size_t i = 0; i < st->side_count; i++) {
+            const pm_vinyl_side_out *s = &st->sides[i];
+            if (pos < s->start && (int64_t)piece > s->start - pos)
+                piece = (size_t)(s->start - pos);
+            else if (pos >= s->start && pos < s->end) {
+                side = i;
+                if ((int64_t)piece > s->end - pos)
+                    piece = (size_t)(s->end - pos);
+            }
+        }
+        /* the piece's own sum, not a difference of two large running sums */
+        double total = f->before.side_lf_energy;
+        f->before.side_lf_energy = 0.0;
+        pm_vinyl_scan_process(&f->before, in[0] + done, in[1] + done, piece);
+        if (side < st->side_count)
+            st->side_lf_current[side] += f->before.side_lf_energy;
+        f->before.side_lf_energy += total;
+        f->frames += (int64_t)piece;
+        done += piece;
+    }
+}
+
 static void probe_process(pm_stage *stage, const double *const *in, size_t in_frames,
                           size_t *used, double *const *out, size_t out_capacity, size_t *produced)
 {
@@ -60,8 +93,7 @@ static void probe_process(pm_stage *stage, const double *const *in, size_t in_fr
     pm_vinyl_probe_figures *f = &s->owner->current;
     size_t n = in_frames < out_capacity ? in_frames : out_capacity;
     if (!s->after) {
-        pm_vinyl_scan_process(&f->before, in[0], in[1], n);
-        f->frames += (int64_t)n;
+        scan_by_side(s->owner, in, n);
     } else if (s->deess) {
         pm_deess_stats st;
         if (pm_deess_get_stats(s->deess, &st) == PM_OK) {
@@ -251,8 +283,10 @@ static pm_status writer_end(void *context, int keep, const pm_target_measure *me
     close_sides(st, !commit);
     for (size_t i = 0; commit && status == PM_OK && i < st->side_count; i++)
         status = pm_commit_file(st->sides[i].temp, st->sides[i].path, diag);
-    if (commit && status == PM_OK)
+    if (commit && status == PM_OK) {
         st->kept = st->current;
+        memcpy(st->side_lf_kept, st->side_lf_current, st->side_count * sizeof *st->side_lf_kept);
+    }
     return status;
 }
 
@@ -271,6 +305,8 @@ void pm_vinyl_stage_free(pm_format_stage *st)
     free(st->emph_start);
     free(st->emph_end);
     free(st->side_spans);
+    free(st->side_lf_current);
+    free(st->side_lf_kept);
     free(st);
 }
 
@@ -296,9 +332,12 @@ pm_status pm_vinyl_stage_new(const pm_project *p, const char *dir, pm_format_sta
     st->side_count = plan->side_count;
     st->sides = pm_alloc_zeroed(st->side_count, sizeof *st->sides);
     st->side_spans = pm_alloc_zeroed(st->side_count, sizeof *st->side_spans);
+    st->side_lf_current = pm_alloc_zeroed(st->side_count, sizeof *st->side_lf_current);
+    st->side_lf_kept = pm_alloc_zeroed(st->side_count, sizeof *st->side_lf_kept);
     st->emph_start = pm_alloc_zeroed(plan->item_count + 1, sizeof(int64_t));
     st->emph_end = pm_alloc_zeroed(plan->item_count + 1, sizeof(int64_t));
-    if (!st->sides || !st->side_spans || !st->emph_start || !st->emph_end)
+    if (!st->sides || !st->side_spans || !st->side_lf_current || !st->side_lf_kept ||
+        !st->emph_start || !st->emph_end)
         goto nomem;
     int64_t wr = plan->rate, tr = st->rate;
     for (size_t i = 0; i < plan->item_count; i++)

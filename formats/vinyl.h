@@ -154,6 +154,10 @@ struct pm_format_stage {
     int pass_failed;
     pm_vinyl_probe_figures current, kept;
     pm_target_segment *side_spans; /* the sides on the working-rate timeline, for the target */
+    /* per side: the master's side channel below half the crossover over the side's span,
+     * before the vinyl stages (an energy sum, as pm_vinyl_scan's), on the pass under way and
+     * on the kept one */
+    double *side_lf_current, *side_lf_kept;
 };
 
 /* A working-rate timeline position at rate to, by target.c's rule (halves up). */
@@ -187,12 +191,11 @@ typedef struct pm_vinyl_reads {
     double record_lufs;
 } pm_vinyl_reads;
 
-/* The master's side channel below half the mono-bass crossover, before the vinyl stages: the
- * one figure of the mono-bass check that only the render can measure (verify has no sources),
- * so the cutting sheet carries it. */
+/* The master's side channel below half the mono-bass crossover over each side's span, before
+ * the vinyl stages: the one figure of the mono-bass check that only the render can measure
+ * (verify has no sources), so the cutting sheet carries it, side by side. */
 typedef struct pm_vinyl_mono_before {
-    double energy; /* sum of squares over both channels; 0 for none */
-    int64_t frames;
+    const double *energy; /* per side: sums of squares over both channels; 0 for none */
 } pm_vinyl_mono_before;
 
 /* Read every side of st back from disk and measure it. A side that cannot be opened is an
@@ -220,8 +223,9 @@ pm_status pm_vinyl_verify(const pm_project *p, const char *dir, pm_format_check 
  * *text (the caller frees it). PM_OK or PM_ERR_NOMEM. */
 pm_status pm_vinyl_sheet_text(const pm_format_stage *st, const pm_vinyl_reads *reads,
                               const pm_vinyl_mono_before *before, char **text) PM_WARN_UNUSED;
-/* The "Mono bass:" line of a sheet read back: 0 with *before filled, -1 when there is none. */
-int pm_vinyl_sheet_mono_before(const char *sheet, pm_vinyl_mono_before *before);
+/* The master's level on side i's "Mono bass:" line of a sheet read back, as an energy sum
+ * over frames (the side's length): 0 with *energy set, -1 when there is no such line. */
+int pm_vinyl_sheet_mono_before(const char *sheet, char letter, int64_t frames, double *energy);
 /* frames at rate as mm:ss.sss; seconds as m:ss (the sheet's and the checks' times). */
 void pm_vinyl_clock_text(char *out, size_t size, int64_t frames, long rate);
 void pm_vinyl_minutes_text(char *out, size_t size, double sec);

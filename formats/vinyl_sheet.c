@@ -153,7 +153,7 @@ static void level_text(char *out, size_t size, double energy, int64_t frames)
 
 /* Side i on the sheet. */
 static void sheet_side(const pm_format_stage *st, size_t i, const pm_vinyl_side_read *r,
-                       pm_strbuf *sheet)
+                       const pm_vinyl_mono_before *before, pm_strbuf *sheet)
 {
     const pm_vinyl_side_out *s = &st->sides[i];
     const pm_plan *plan = st->p->plan;
@@ -192,6 +192,17 @@ static void sheet_side(const pm_format_stage *st, size_t i, const pm_vinyl_side_
         snprintf(corr, sizeof corr, "%.2f", r->scan.min_correlation);
     pm_strbuf_printf(sheet, "  Peak: %.2f dBTP (8x); loudness: %s; minimum correlation below "
                      "300 Hz: %s\n", peak_dbtp(&r->whole), lufs, corr);
+    if (st->p->vinyl.has_mono_below) {
+        /* the master's level over the side's span comes from the render: verify reads it back
+         * from this line; both levels are over the side's planned length */
+        char in_text[48] = "unknown", out_text[48];
+        int64_t frames = s->end - s->start;
+        if (before)
+            level_text(in_text, sizeof in_text, before->energy[i], frames);
+        level_text(out_text, sizeof out_text, r->scan.side_lf_energy, frames);
+        pm_strbuf_printf(sheet, "  " MONO_LINE "%.0f Hz: %s in the master, %s here\n",
+                         st->p->vinyl.mono_below_hz / 2.0, in_text, out_text);
+    }
     pm_strbuf_printf(sheet, "  Format: %ld Hz, %d bit, stereo WAV\n", st->rate, st->bits);
     pm_strbuf_printf(sheet, "  Run-out etching: %s\n", etching ? etching : "(none)");
 }
@@ -222,36 +233,24 @@ pm_status pm_vinyl_sheet_text(const pm_format_stage *st, const pm_vinyl_reads *r
     if (v->has_loudness)
         pm_strbuf_printf(&sheet, "Loudness: %.1f LUFS for the record: its sides joined measure "
                          "%.2f LUFS\n", v->loudness_lufs, reads->record_lufs);
-    if (v->has_mono_below) {
-        /* the master's figure comes from the render; verify reads it back from this line */
-        double out = 0.0;
-        int64_t frames = 0;
-        for (size_t i = 0; i < reads->count; i++) {
-            out += reads->sides[i].scan.side_lf_energy;
-            frames += reads->sides[i].frames;
-        }
-        char in_text[48] = "unknown", out_text[48];
-        if (before)
-            level_text(in_text, sizeof in_text, before->energy, before->frames);
-        level_text(out_text, sizeof out_text, out, frames);
-        pm_strbuf_printf(&sheet, MONO_LINE "%.0f Hz was %s in the master (%lld samples) and is "
-                         "%s on the sides (%lld samples)\n", v->mono_below_hz / 2.0, in_text,
-                         before ? (long long)before->frames : 0LL, out_text, (long long)frames);
-    }
     for (size_t i = 0; i < reads->count; i++)
-        sheet_side(st, i, &reads->sides[i], &sheet);
+        sheet_side(st, i, &reads->sides[i], before, &sheet);
     *text = pm_strbuf_take(&sheet);
     return *text ? PM_OK : PM_ERR_NOMEM;
 }
 
-int pm_vinyl_sheet_mono_before(const char *sheet, pm_vinyl_mono_before *before)
+int pm_vinyl_sheet_mono_before(const char *sheet, char letter, int64_t frames, double *energy)
 {
-    const char *line = strstr(sheet, "\n" MONO_LINE);
-    const char *at = line ? strstr(line, " Hz was ") : NULL;
+    char head[16];
+    snprintf(head, sizeof head, "\nSIDE %c ", letter);
+    const char *side = strstr(sheet, head);
+    const char *next = side ? strstr(side + 1, "\nSIDE ") : NULL;
+    const char *line = side ? strstr(side, "\n  " MONO_LINE) : NULL;
+    const char *at = line ? strstr(line, " Hz: ") : NULL;
     const char *eol = line ? strchr(line + 1, '\n') : NULL;
-    if (!at || (eol && at > eol))
+    if (!at || (next && line > next) || (eol && at > eol))
         return -1;
-    at += strlen(" Hz was ");
+    at += strlen(" Hz: ");
     double db = -HUGE_VAL;
     if (strncmp(at, "silent", 6) == 0) {
         at += 6;
@@ -262,12 +261,10 @@ int pm_vinyl_sheet_mono_before(const char *sheet, pm_vinyl_mono_before *before)
             return -1;
         at = end + 9;
     }
-    long long frames = 0;
-    if (sscanf(at, " in the master (%lld samples)", &frames) != 1 || frames <= 0)
+    if (strncmp(at, " in the master,", 15) != 0)
         return -1;
-    before->frames = frames;
     /* back to a sum of squares over both channels, as pm_vinyl_scan_db took it */
-    before->energy = isfinite(db) ? pow(10.0, db / 10.0) * (double)frames * 2.0 : 0.0;
+    *energy = isfinite(db) ? pow(10.0, db / 10.0) * (double)frames * 2.0 : 0.0;
     return 0;
 }
 
@@ -366,7 +363,7 @@ pm_status pm_vinyl_finish(pm_format_stage *st, const pm_target_result *results,
     pm_vinyl_reads reads;
     char *sheet = NULL, path[4096];
     pm_status status = pm_vinyl_read_sides(st, &reads, diag);
-    pm_vinyl_mono_before before = {k->before.side_lf_energy, k->frames};
+    pm_vinyl_mono_before before = {st->side_lf_kept};
     if (status == PM_OK)
         status = pm_vinyl_sheet_text(st, &reads, k->valid ? &before : NULL, &sheet);
     if (status == PM_OK && pm_path_join(path, sizeof path, st->dir, "cutting-sheet.txt") != 0)

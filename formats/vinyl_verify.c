@@ -233,31 +233,29 @@ static void cover_check(prove_ctx *f)
               plan->side_count, plan->item_count - plan->first_track);
 }
 
-/* The mono-bass promise over all sides: their side channel below half the crossover against
- * the master's before the vinyl stages (the sheet's figure), as energy sums (the dropped gaps
- * are silence). */
-static void mono_check(prove_ctx *f, const pm_vinyl_reads *reads, const char *sheet_path,
-                       const pm_vinyl_mono_before *before, int known)
+/* The mono-bass promise on side i: its side channel below half the crossover against the
+ * master's over the side's span before the vinyl stages (the sheet's figure), as energy sums
+ * over the same length. */
+static void mono_check(prove_ctx *f, size_t i, const pm_vinyl_side_read *r, const char *sheet,
+                       const char *sheet_path)
 {
-    const pm_vinyl_target *v = &f->st->p->vinyl;
-    double out = 0.0;
-    int64_t frames = 0;
-    for (size_t i = 0; i < reads->count; i++) {
-        out += reads->sides[i].scan.side_lf_energy;
-        frames += reads->sides[i].frames;
-    }
-    double in = known ? before->energy : 0.0;
-    double down = in > 0.0 && out > 0.0 ? 10.0 * log10(in / out) : HUGE_VAL;
-    double out_db = pm_vinyl_scan_db(out, frames, 2);
-    if (!known) {
-        add_check(f, sheet_path, 0, "vinyl/cutting-sheet.txt: no \"Mono bass:\" line gives the "
-                  "master's side channel below %.0f Hz", v->mono_below_hz / 2.0);
+    const pm_format_stage *st = f->st;
+    const pm_vinyl_side_out *s = &st->sides[i];
+    const pm_vinyl_target *v = &st->p->vinyl;
+    char letter = st->p->plan->sides[i].letter;
+    double in = 0.0, out = r->scan.side_lf_energy;
+    if (pm_vinyl_sheet_mono_before(sheet, letter, s->end - s->start, &in) != 0) {
+        add_check(f, sheet_path, 0, "vinyl/cutting-sheet.txt: side %c has no \"Mono bass:\" line "
+                  "with the master's side channel below %.0f Hz", letter, v->mono_below_hz / 2.0);
         return;
     }
-    add_check(f, NULL, down >= PM_VINYL_SIDE_LF_DOWN_DB || out_db <= PM_VINYL_SIDE_LF_FLOOR_DBFS,
-              "vinyl: the side channel below %.0f Hz is %.1f dB under the master's (%.1f dBFS), "
-              "at least %.0f dB or under %.0f dBFS", v->mono_below_hz / 2.0, down, out_db,
-              PM_VINYL_SIDE_LF_DOWN_DB, PM_VINYL_SIDE_LF_FLOOR_DBFS);
+    double down = in > 0.0 && out > 0.0 ? 10.0 * log10(in / out) : HUGE_VAL;
+    double out_db = pm_vinyl_scan_db(out, r->frames, 2);
+    add_check(f, s->path, r->opened && (down >= PM_VINYL_SIDE_LF_DOWN_DB ||
+                                         out_db <= PM_VINYL_SIDE_LF_FLOOR_DBFS),
+              "vinyl/%s: the side channel below %.0f Hz is %.1f dB under the master's (%.1f "
+              "dBFS), at least %.0f dB or under %.0f dBFS", s->name, v->mono_below_hz / 2.0, down,
+              out_db, PM_VINYL_SIDE_LF_DOWN_DB, PM_VINYL_SIDE_LF_FLOOR_DBFS);
 }
 
 /* The record's loudness: the sides joined, within the target's tolerance (vinyl.h). */
@@ -299,15 +297,27 @@ pm_status pm_vinyl_prove(const pm_format_stage *st, const pm_vinyl_reads *reads,
         free(sheet);
         return PM_OK;
     }
-    pm_vinyl_mono_before before = {0};
-    int known = pm_vinyl_sheet_mono_before(sheet, &before) == 0;
-    if (v->has_mono_below)
-        mono_check(&f, reads, path, &before, known);
+    /* the master's figures, side by side, as the sheet gives them */
+    double *energy = pm_alloc_zeroed(reads->count ? reads->count : 1, sizeof *energy);
+    if (!energy) {
+        free(sheet);
+        return PM_ERR_NOMEM;
+    }
+    int known = 1;
+    for (size_t i = 0; i < reads->count; i++) {
+        known &= pm_vinyl_sheet_mono_before(sheet, st->p->plan->sides[i].letter,
+                                            st->sides[i].end - st->sides[i].start,
+                                            &energy[i]) == 0;
+        if (v->has_mono_below)
+            mono_check(&f, i, &reads->sides[i], sheet, path);
+    }
     if (v->has_loudness)
         loudness_check(&f, reads);
     /* every time and figure on the sheet, made again from the plan and the files */
     char *again = NULL;
+    pm_vinyl_mono_before before = {energy};
     pm_status status = pm_vinyl_sheet_text(st, reads, known ? &before : NULL, &again);
+    free(energy);
     if (status == PM_OK && strcmp(again, sheet) == 0)
         add_check(&f, path, 1, "vinyl/cutting-sheet.txt: every time and figure follows from the "
                   "plan and the side files");
