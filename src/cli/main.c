@@ -364,8 +364,9 @@ static const command commands[] = {
      "             is the same whatever N is)\n",
      run_render, 1},
     {"verify", "verify OUT [--json]",
-     "Re-prove a folder written by render: every file in MANIFEST.sha256 is there and matches,\n"
-     "and none was added.\n",
+     "Re-prove a folder written by render, without the sources: every file in MANIFEST.sha256\n"
+     "is there and matches, and none was added; the copied project gives plan.json again; and\n"
+     "each deliverable passes the checks render ran on it, printed one a line.\n",
      run_verify, 1},
     {"analyze", "analyze [--album] [--json] FILE...",
      "Measure audio files, one row a file: integrated loudness, loudness range, max momentary\n"
