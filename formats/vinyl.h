@@ -170,7 +170,7 @@ pm_status pm_vinyl_stage_new(const pm_project *p, const char *dir, pm_format_sta
                              pm_diag *diag) PM_WARN_UNUSED;
 void pm_vinyl_stage_free(pm_format_stage *st);
 
-/* ---- the sides read back (vinyl_verify.c) ----------------------------------------------------- */
+/* ---- the sides read back (vinyl_verify.c) -------------------------------------------------- */
 
 typedef struct pm_vinyl_side_read {
     int opened;

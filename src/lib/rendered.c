@@ -210,7 +210,8 @@ pm_status pm_project_load_rendered(const char *out_dir, pm_diag *diag, pm_projec
     if (status != PM_OK)
         goto done;
     if (plan->type != PM_JSON_OBJECT) {
-        plan_error(&r, plan->line, "is %s, where a plan is an object", pm_json_type_name(plan->type));
+        plan_error(&r, plan->line, "is %s, where a plan is an object",
+                   pm_json_type_name(plan->type));
         goto done;
     }
     int64_t version = member_int(&r, plan, "the plan", "plan_version");
@@ -241,7 +242,7 @@ pm_status pm_project_load_rendered(const char *out_dir, pm_diag *diag, pm_projec
     if (status != PM_OK || pm_diag_count_severity(diag, PM_SEV_ERROR) > errors)
         goto done;
     if (!p->plan) {
-        plan_error(&r, 1, "cannot be made again from OUT/project.xml");
+        plan_error(&r, 1, "cannot be made again from %s", xml_path);
         goto done;
     }
     status = compare_plans(&r, p, plan, text, out_dir);

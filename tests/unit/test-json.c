@@ -63,7 +63,8 @@ int main(void)
     pm_json_free(v);
 
     /* escapes: \u, a surrogate pair, and raw UTF-8 */
-    v = parse("[\"\\u00e9\\uD834\\uDD1E\\n\\t\\\"\\\\\\/\", \"\xc3\xa9\xe2\x82\xac\", \"a\\u0000b\"]",
+    v = parse("[\"\\u00e9\\uD834\\uDD1E\\n\\t\\\"\\\\\\/\", "
+              "\"\xc3\xa9\xe2\x82\xac\", \"a\\u0000b\"]",
               errors);
     is_str(v ? v->items[0].text : NULL, "\xc3\xa9\xf0\x9d\x84\x9e\n\t\"\\/",
            "\\u00e9, U+1D11E from a surrogate pair, the short escapes");
