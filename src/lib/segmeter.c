@@ -66,9 +66,15 @@ pm_status pm_segmeter_process(pm_segmeter *m, const double *const *block, size_t
         int64_t from = m->start[i] > m->position ? m->start[i] : m->position;
         int64_t to = m->end[i] < end ? m->end[i] : end;
         if (from < to && m->joined) {
+            static const double silence[PM_SEGMETER_JOIN_SILENCE];
+            const double *quiet[2] = {silence, silence};
+            if (from == m->start[i] && m->joined_any)
+                status = pm_meter_process(m->whole, quiet, PM_SEGMETER_JOIN_SILENCE);
+            m->joined_any = 1;
             const double *part[2] = {block[0] + (from - m->position),
                                      block[1] + (from - m->position)};
-            status = pm_meter_process(m->whole, part, (size_t)(to - from));
+            if (status == PM_OK)
+                status = pm_meter_process(m->whole, part, (size_t)(to - from));
         } else if (from < to) {
             if (!m->segment[i])
                 status = pm_meter_new(2, m->rate_hz, 0, &m->segment[i]);

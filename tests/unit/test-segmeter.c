@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Segment meters (segmeter.h), joined: after pm_segmeter_join the whole figures are exactly
- * those of a meter fed the segments one after the other (what side files hold, and what
- * verify measures on them), whatever the block sizes; the silence between the segments counts
+ * those of a meter fed the segments one after the other with PM_SEGMETER_JOIN_SILENCE frames
+ * of silence between them (what verify measures on side files), whatever the block sizes; the silence between the segments counts
  * for nothing, where the plain whole meter reads it; the segments' own figures are left zero.
  */
 #include "segmeter.h"
@@ -40,13 +40,16 @@ int main(void)
     static const int64_t start[2] = {RATE, 4 * RATE}, end[2] = {3 * RATE, 11 * RATE / 2};
     static const double level[2] = {0.5, 0.125};
     size_t joined = 0;
-    for (int s = 0; s < 2; s++)
+    for (int s = 0; s < 2; s++) {
+        if (s)
+            joined += PM_SEGMETER_JOIN_SILENCE; /* calloc'd: silence */
         for (int64_t i = start[s]; i < end[s]; i++, joined++) {
             l[i] = level[s] * (2.0 * (double)tap_rand_below(&rng, 1u << 20) / (1u << 20) - 1.0);
             r[i] = level[s] * (2.0 * (double)tap_rand_below(&rng, 1u << 20) / (1u << 20) - 1.0);
             jl[joined] = l[i];
             jr[joined] = r[i];
         }
+    }
 
     pm_segmeter whole, apart, alone;
     pm_meter_result w, a, o, parts[2] = {{0}}, seg[2];
