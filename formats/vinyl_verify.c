@@ -139,12 +139,10 @@ pm_status pm_vinyl_read_sides(const pm_format_stage *st, pm_vinyl_reads *reads, 
     pm_status status = PM_OK;
     if (st->p->vinyl.has_loudness)
         status = pm_meter_new(2, (double)st->rate, 0, &record);
-    static const double silence[PM_SEGMETER_JOIN_SILENCE];
-    const double *quiet[2] = {silence, silence};
     for (size_t i = 0; status == PM_OK && i < st->side_count; i++) {
         /* joined as the target's loop joined them (segmeter.h) */
         if (record && i > 0)
-            status = pm_meter_process(record, quiet, PM_SEGMETER_JOIN_SILENCE);
+            status = pm_segmeter_join_silence(record);
         if (status == PM_OK)
             status = read_side(st, i, &reads->sides[i], record, diag);
     }

@@ -56,6 +56,13 @@ void pm_segmeter_join(pm_segmeter *m)
     m->joined = 1;
 }
 
+pm_status pm_segmeter_join_silence(pm_meter *meter)
+{
+    static const double silence[PM_SEGMETER_JOIN_SILENCE];
+    const double *quiet[2] = {silence, silence};
+    return pm_meter_process(meter, quiet, PM_SEGMETER_JOIN_SILENCE);
+}
+
 pm_status pm_segmeter_process(pm_segmeter *m, const double *const *block, size_t frames)
 {
     pm_status status = m->joined ? PM_OK : pm_meter_process(m->whole, block, frames);
@@ -66,10 +73,8 @@ pm_status pm_segmeter_process(pm_segmeter *m, const double *const *block, size_t
         int64_t from = m->start[i] > m->position ? m->start[i] : m->position;
         int64_t to = m->end[i] < end ? m->end[i] : end;
         if (from < to && m->joined) {
-            static const double silence[PM_SEGMETER_JOIN_SILENCE];
-            const double *quiet[2] = {silence, silence};
             if (from == m->start[i] && m->joined_any)
-                status = pm_meter_process(m->whole, quiet, PM_SEGMETER_JOIN_SILENCE);
+                status = pm_segmeter_join_silence(m->whole);
             m->joined_any = 1;
             const double *part[2] = {block[0] + (from - m->position),
                                      block[1] + (from - m->position)};

@@ -43,6 +43,9 @@ void pm_segmeter_fini(pm_segmeter *m);
  * holds); no segment is measured on its own, and its figures are left zero. The segments must
  * be in order and must not overlap. Call before the first block. */
 void pm_segmeter_join(pm_segmeter *m);
+/* Feed meter the silence that joined segments have between them: for a meter of the files
+ * that hold them, read one after the other, between one file and the next. */
+pm_status pm_segmeter_join_silence(pm_meter *meter) PM_WARN_UNUSED;
 /* The next frames of the stream. */
 pm_status pm_segmeter_process(pm_segmeter *m, const double *const *block,
                               size_t frames) PM_WARN_UNUSED;
