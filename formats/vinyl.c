@@ -40,6 +40,8 @@ static pm_status probe_start(pm_stage *stage, const pm_stage_format *in, pm_stag
     const pm_vinyl_target *v = &s->owner->p->vinyl;
     if (!s->after) {
         memset(f, 0, sizeof *f);
+        memset(s->owner->side_lf_current, 0,
+               s->owner->side_count * sizeof *s->owner->side_lf_current);
         pm_status st = pm_vinyl_scan_init(&f->before, in->rate_hz,
                                           v->deess_threshold_db + PM_VINYL_SIB_MARGIN_DB,
                                           v->has_mono_below ? v->mono_below_hz / 2.0 : 0.0);
@@ -53,6 +55,37 @@ static pm_status probe_start(pm_stage *stage, const pm_stage_format *in, pm_stag
     return pm_stage_start_same_format(stage, in, out, diag);
 }
 
+/* The stream before the vinyl stages, scanned in pieces cut at the sides' bounds (the stream
+ * is at the target rate here), so that each side gets the master's side-channel energy over
+ * its own span. */
+static void scan_by_side(pm_format_stage *st, const double *const *in, size_t n)
+{
+    pm_vinyl_probe_figures *f = &st->current;
+    for (size_t done = 0; done < n;) {
+        int64_t pos = f->frames;
+        size_t piece = n - done, side = st->side_count;
+        for (size_t i = 0; i < st->side_count; i++) {
+            const pm_vinyl_side_out *s = &st->sides[i];
+            if (pos < s->start && (int64_t)piece > s->start - pos)
+                piece = (size_t)(s->start - pos);
+            else if (pos >= s->start && pos < s->end) {
+                side = i;
+                if ((int64_t)piece > s->end - pos)
+                    piece = (size_t)(s->end - pos);
+            }
+        }
+        /* the piece's own sum, not a difference of two large running sums */
+        double total = f->before.side_lf_energy;
+        f->before.side_lf_energy = 0.0;
+        pm_vinyl_scan_process(&f->before, in[0] + done, in[1] + done, piece);
+        if (side < st->side_count)
+            st->side_lf_current[side] += f->before.side_lf_energy;
+        f->before.side_lf_energy += total;
+        f->frames += (int64_t)piece;
+        done += piece;
+    }
+}
+
 static void probe_process(pm_stage *stage, const double *const *in, size_t in_frames,
                           size_t *used, double *const *out, size_t out_capacity, size_t *produced)
 {
@@ -60,8 +93,7 @@ static void probe_process(pm_stage *stage, const double *const *in, size_t in_fr
     pm_vinyl_probe_figures *f = &s->owner->current;
     size_t n = in_frames < out_capacity ? in_frames : out_capacity;
     if (!s->after) {
-        pm_vinyl_scan_process(&f->before, in[0], in[1], n);
-        f->frames += (int64_t)n;
+        scan_by_side(s->owner, in, n);
     } else if (s->deess) {
         pm_deess_stats st;
         if (pm_deess_get_stats(s->deess, &st) == PM_OK) {
@@ -251,19 +283,16 @@ static pm_status writer_end(void *context, int keep, const pm_target_measure *me
     close_sides(st, !commit);
     for (size_t i = 0; commit && status == PM_OK && i < st->side_count; i++)
         status = pm_commit_file(st->sides[i].temp, st->sides[i].path, diag);
-    if (commit && status == PM_OK)
+    if (commit && status == PM_OK) {
         st->kept = st->current;
+        memcpy(st->side_lf_kept, st->side_lf_current, st->side_count * sizeof *st->side_lf_kept);
+    }
     return status;
 }
 
-/* ---- prepare -------------------------------------------------------------------------------- */
+/* ---- the layout and prepare ------------------------------------------------------------------ */
 
-static int vinyl_wanted(const pm_project *p)
-{
-    return p->vinyl.line != 0;
-}
-
-static void vinyl_free(pm_format_stage *st)
+void pm_vinyl_stage_free(pm_format_stage *st)
 {
     if (!st)
         return;
@@ -275,18 +304,18 @@ static void vinyl_free(pm_format_stage *st)
     free(st->sides);
     free(st->emph_start);
     free(st->emph_end);
+    free(st->side_spans);
+    free(st->side_lf_current);
+    free(st->side_lf_kept);
     free(st);
 }
 
-static pm_status vinyl_prepare(const pm_project *p, const char *dir, uint64_t seed,
-                               pm_format_stage **stage, pm_target_config **targets,
-                               size_t *count, pm_diag *diag)
+pm_status pm_vinyl_stage_new(const pm_project *p, const char *dir, pm_format_stage **out,
+                             pm_diag *diag)
 {
     const pm_plan *plan = p->plan;
     const pm_vinyl_target *v = &p->vinyl;
-    *stage = NULL;
-    *targets = NULL;
-    *count = 0;
+    *out = NULL;
     if (!plan->has_vinyl || plan->side_count == 0) {
         pm_diag_add(diag, PM_SEV_ERROR, p->path, v->line, NULL,
                     "vinyl: the tracks could not be laid out on sides");
@@ -302,9 +331,13 @@ static pm_status vinyl_prepare(const pm_project *p, const char *dir, uint64_t se
     st->bits = (int)v->bits;
     st->side_count = plan->side_count;
     st->sides = pm_alloc_zeroed(st->side_count, sizeof *st->sides);
+    st->side_spans = pm_alloc_zeroed(st->side_count, sizeof *st->side_spans);
+    st->side_lf_current = pm_alloc_zeroed(st->side_count, sizeof *st->side_lf_current);
+    st->side_lf_kept = pm_alloc_zeroed(st->side_count, sizeof *st->side_lf_kept);
     st->emph_start = pm_alloc_zeroed(plan->item_count + 1, sizeof(int64_t));
     st->emph_end = pm_alloc_zeroed(plan->item_count + 1, sizeof(int64_t));
-    if (!st->sides || !st->emph_start || !st->emph_end)
+    if (!st->sides || !st->side_spans || !st->side_lf_current || !st->side_lf_kept ||
+        !st->emph_start || !st->emph_end)
         goto nomem;
     int64_t wr = plan->rate, tr = st->rate;
     for (size_t i = 0; i < plan->item_count; i++)
@@ -320,12 +353,13 @@ static pm_status vinyl_prepare(const pm_project *p, const char *dir, uint64_t se
                  st->bits);
         if (pm_path_join(s->path, sizeof s->path, dir, s->name) != 0) {
             pm_diag_add(diag, PM_SEV_ERROR, dir, 0, NULL, "the folder's name is too long");
-            vinyl_free(st);
+            pm_vinyl_stage_free(st);
             return PM_ERR_IO;
         }
         pm_temp_name(s->path, s->temp, sizeof s->temp);
         s->first = ps->first;
         s->last = ps->last;
+        st->side_spans[i] = (pm_target_segment){ps->start, ps->end};
         s->start = pm_vinyl_frames_at(ps->start, wr, tr);
         s->end = pm_vinyl_frames_at(ps->end, wr, tr);
         s->track_start = pm_alloc_zeroed(tracks, sizeof(int64_t));
@@ -338,6 +372,25 @@ static pm_status vinyl_prepare(const pm_project *p, const char *dir, uint64_t se
             s->track_end[k] = pm_vinyl_frames_at(it->end, wr, tr) - s->start;
         }
     }
+    *out = st;
+    return PM_OK;
+nomem:
+    pm_vinyl_stage_free(st);
+    return PM_ERR_NOMEM;
+}
+
+static pm_status vinyl_prepare(const pm_project *p, const char *dir, uint64_t seed,
+                               pm_format_stage **stage, pm_target_config **targets,
+                               size_t *count, pm_diag *diag)
+{
+    const pm_vinyl_target *v = &p->vinyl;
+    *stage = NULL;
+    *targets = NULL;
+    *count = 0;
+    pm_format_stage *st = NULL;
+    pm_status status = pm_vinyl_stage_new(p, dir, &st, diag);
+    if (status != PM_OK)
+        return status;
     pm_target_config *t = &st->target;
     t->name = "vinyl";
     t->line = v->line;
@@ -353,6 +406,10 @@ static pm_status vinyl_prepare(const pm_project *p, const char *dir, uint64_t se
     t->normalize = v->has_loudness ? PM_TARGET_NORMALIZE_ALBUM : PM_TARGET_NORMALIZE_NONE;
     t->loudness_lufs = v->loudness_lufs;
     t->boost = 1;
+    /* judged on what the side files hold: the record's loudness is the sides' (vinyl.h) */
+    t->segments = st->side_spans;
+    t->segment_count = st->side_count;
+    t->whole_is_segments = 1;
     t->extra = vinyl_extra;
     t->extra_context = st;
     t->writer = (pm_target_writer){writer_begin, writer_write, writer_end, st};
@@ -360,9 +417,11 @@ static pm_status vinyl_prepare(const pm_project *p, const char *dir, uint64_t se
     *targets = t;
     *count = 1;
     return PM_OK;
-nomem:
-    vinyl_free(st);
-    return PM_ERR_NOMEM;
+}
+
+static int vinyl_wanted(const pm_project *p)
+{
+    return p->vinyl.line != 0;
 }
 
 const pm_format_ops pm_vinyl_format = {
@@ -370,5 +429,6 @@ const pm_format_ops pm_vinyl_format = {
     .wanted = vinyl_wanted,
     .prepare = vinyl_prepare,
     .finish = pm_vinyl_finish,
-    .free = vinyl_free,
+    .verify = pm_vinyl_verify,
+    .free = pm_vinyl_stage_free,
 };

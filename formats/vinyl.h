@@ -11,9 +11,18 @@
  * that measure the stream before and after them, so that the report can say what they fixed.
  *
  * The files in this folder:
- *   vinyl.c         the format table, the target, its extra stages and its writer
+ *   vinyl.c         the format table, the stage's layout, the target, its extra stages and its
+ *                   writer
  *   vinyl_scan.c    the band meter used on the stream and on the files read back
- *   vinyl_sheet.c   finish: read every side back, verify it, check it, the sheet and report
+ *   vinyl_verify.c  the sides read back from disk and proved against the project and the plan:
+ *                   the format's verify, which finish runs too
+ *   vinyl_sheet.c   finish: cutting-sheet.txt, the warnings and the format's report
+ *
+ * Loudness: `loudness` is the record's, not each side's (the project's other loudness targets
+ * are the album's too, and one gain for the record keeps the level differences between its
+ * songs and sides): the sides joined in order, as the files hold them, measure within 0.1 LU of
+ * it. The target's loop is judged on that very stream (target.h, whole_is_segments), and verify
+ * measures it again on the files.
  */
 #ifndef PM_VINYL_H
 #define PM_VINYL_H
@@ -22,6 +31,7 @@
 #include <stdint.h>
 
 #include "dsp/biquad.h"
+#include "dsp/meter.h"
 #include "format.h"
 
 extern const pm_format_ops pm_vinyl_format;
@@ -143,12 +153,83 @@ struct pm_format_stage {
     size_t emph_count;
     int pass_failed;
     pm_vinyl_probe_figures current, kept;
+    pm_target_segment *side_spans; /* the sides on the working-rate timeline, for the target */
+    /* per side: the master's side channel below half the crossover over the side's span,
+     * before the vinyl stages (an energy sum, as pm_vinyl_scan's), on the pass under way and
+     * on the kept one */
+    double *side_lf_current, *side_lf_kept;
 };
 
 /* A working-rate timeline position at rate to, by target.c's rule (halves up). */
 int64_t pm_vinyl_frames_at(int64_t frames, int64_t from, int64_t to);
 
-/* finish (vinyl_sheet.c). */
+/* The stage's layout for p and its plan, writing into (or reading from) dir: the release name,
+ * rate, bits, and each side's file, span and track starts. PM_ERR_INVALID (no sides planned,
+ * with a message), PM_ERR_IO (the folder's name is too long), PM_ERR_NOMEM. */
+pm_status pm_vinyl_stage_new(const pm_project *p, const char *dir, pm_format_stage **out,
+                             pm_diag *diag) PM_WARN_UNUSED;
+void pm_vinyl_stage_free(pm_format_stage *st);
+
+/* ---- the sides read back (vinyl_verify.c) -------------------------------------------------- */
+
+typedef struct pm_vinyl_side_read {
+    int opened;
+    int64_t frames;
+    int rate, channels;
+    uint32_t cue_count;
+    int64_t cues[100];
+    pm_meter_result whole;
+    pm_meter_result *tracks;
+    double *track_hf_db; /* the 4-10 kHz band's energy against the whole band's, per track */
+    pm_vinyl_scan scan;
+} pm_vinyl_side_read;
+
+typedef struct pm_vinyl_reads {
+    pm_vinyl_side_read *sides; /* side_count of them */
+    size_t count;
+    /* with a loudness target: the sides joined in order, as the target's loop measured them */
+    double record_lufs;
+} pm_vinyl_reads;
+
+/* The master's side channel below half the mono-bass crossover over each side's span, before
+ * the vinyl stages: the one figure of the mono-bass check that only the render can measure
+ * (verify has no sources), so the cutting sheet carries it, side by side. */
+typedef struct pm_vinyl_mono_before {
+    const double *energy; /* per side: sums of squares over both channels; 0 for none */
+} pm_vinyl_mono_before;
+
+/* Read every side of st back from disk and measure it. A side that cannot be opened is an
+ * error in diag and is left with opened = 0 (its checks fail). PM_OK or PM_ERR_NOMEM. */
+pm_status pm_vinyl_read_sides(const pm_format_stage *st, pm_vinyl_reads *reads,
+                              pm_diag *diag) PM_WARN_UNUSED;
+void pm_vinyl_reads_fini(pm_vinyl_reads *reads);
+
+/* Prove the sides (DESIGN.md "Verification: Vinyl") from what was read back, the project, its
+ * plan and cutting-sheet.txt on disk: lengths, cue markers, the maximum side length, true
+ * peaks, the tracks' cover, the mono-bass promise, the record's loudness, and the sheet itself
+ * (every time and figure on it follows from the plan and the files). Each check goes to checks;
+ * each failure also to diag, naming the file. PM_OK or PM_ERR_NOMEM. */
+pm_status pm_vinyl_prove(const pm_format_stage *st, const pm_vinyl_reads *reads,
+                         pm_format_check *checks, size_t max_checks, size_t *check_count,
+                         pm_diag *diag) PM_WARN_UNUSED;
+
+/* The format's verify (format.h). */
+pm_status pm_vinyl_verify(const pm_project *p, const char *dir, pm_format_check *checks,
+                          size_t max_checks, size_t *check_count, pm_diag *diag) PM_WARN_UNUSED;
+
+/* ---- the sheet and finish (vinyl_sheet.c) ---------------------------------------------------- */
+
+/* cutting-sheet.txt's text, from the layout, the sides read back and the master's figure, into
+ * *text (the caller frees it). PM_OK or PM_ERR_NOMEM. */
+pm_status pm_vinyl_sheet_text(const pm_format_stage *st, const pm_vinyl_reads *reads,
+                              const pm_vinyl_mono_before *before, char **text) PM_WARN_UNUSED;
+/* The master's level on side i's "Mono bass:" line of a sheet read back, as an energy sum
+ * over frames (the side's length): 0 with *energy set, -1 when there is no such line. */
+int pm_vinyl_sheet_mono_before(const char *sheet, char letter, int64_t frames, double *energy);
+/* frames at rate as mm:ss.sss; seconds as m:ss (the sheet's and the checks' times). */
+void pm_vinyl_clock_text(char *out, size_t size, int64_t frames, long rate);
+void pm_vinyl_minutes_text(char *out, size_t size, double sec);
+
 pm_status pm_vinyl_finish(pm_format_stage *stage, const pm_target_result *results,
                           pm_strbuf *report, pm_format_check *checks, size_t max_checks,
                           size_t *check_count, pm_diag *diag) PM_WARN_UNUSED;

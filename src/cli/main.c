@@ -197,6 +197,22 @@ static void show_progress(void *context, const char *stage, double fraction)
     bar->shown = 1;
 }
 
+/* A check of render or verify, one line each on standard output; with --json only counted
+ * (render's are in report.json; a failed one is also in the diagnostics). */
+typedef struct check_printer {
+    const options *opts;
+    size_t count, failed;
+} check_printer;
+
+static void print_check(void *context, const char *what, int ok)
+{
+    check_printer *c = context;
+    c->count++;
+    c->failed += !ok;
+    if (!c->opts->json && !c->opts->quiet)
+        printf("  %-5s %s\n", ok ? "ok" : "FAIL", what);
+}
+
 static int run_render(const char *name, const options *opts, pm_diag *diag)
 {
     if (opts->arg_count != 1)
@@ -212,8 +228,9 @@ static int run_render(const char *name, const options *opts, pm_diag *diag)
     }
     progress_bar bar = {0};
     int tty = isatty(STDERR_FILENO) && !opts->quiet && !opts->json;
+    check_printer checks = {.opts = opts};
     pm_status status = pm_render(opts->args[0], opts->output, (int)jobs,
-                                 tty ? show_progress : NULL, &bar, diag);
+                                 tty ? show_progress : NULL, &bar, print_check, &checks, diag);
     if (bar.shown)
         fputc('\n', stderr);
     print_diag(diag, opts);
@@ -232,15 +249,20 @@ static int run_verify(const char *name, const options *opts, pm_diag *diag)
 {
     if (opts->arg_count != 1)
         return usage_error(name, "needs exactly one render folder");
-    pm_status status = pm_verify(opts->args[0], diag);
+    check_printer checks = {.opts = opts};
+    pm_status status = pm_verify(opts->args[0], print_check, &checks, diag);
     print_diag(diag, opts);
     if (opts->json) {
         char *diags = pm_diag_to_json(diag);
-        printf("{\"ok\": %s, \"diagnostics\": %s}\n", status == PM_OK ? "true" : "false",
+        printf("{\"ok\": %s, \"checks\": %zu, \"checks_failed\": %zu, \"diagnostics\": %s}\n",
+               status == PM_OK ? "true" : "false", checks.count, checks.failed,
                diags ? diags : "[]");
         free(diags);
-    } else if (status == PM_OK && !opts->quiet)
-        printf("%s: every file matches MANIFEST.sha256\n", opts->args[0]);
+    } else if (status == PM_OK && !opts->quiet) {
+        printf("%s: every file matches MANIFEST.sha256, the plan follows from the project, and "
+               "%zu check%s of the deliverables hold\n", opts->args[0], checks.count,
+               checks.count == 1 ? "" : "s");
+    }
     return exit_for(status);
 }
 
@@ -342,8 +364,9 @@ static const command commands[] = {
      "             is the same whatever N is)\n",
      run_render, 1},
     {"verify", "verify OUT [--json]",
-     "Re-prove a folder written by render: every file in MANIFEST.sha256 is there and matches,\n"
-     "and none was added.\n",
+     "Re-prove a folder written by render, without the sources: every file in MANIFEST.sha256\n"
+     "is there and matches, and none was added; the copied project gives plan.json again; and\n"
+     "each deliverable passes the checks render ran on it, printed one a line.\n",
      run_verify, 1},
     {"analyze", "analyze [--album] [--json] FILE...",
      "Measure audio files, one row a file: integrated loudness, loudness range, max momentary\n"

@@ -175,6 +175,10 @@ char *pm_analysis_to_json(const pm_analysis *analysis);
 
 /* Progress: what is being done ("mastering") and how far it is, 0 to 1. */
 typedef void (*pm_progress_fn)(void *context, const char *stage, double fraction);
+/* One verification of a deliverable that render or verify ran: what it proves ("vinyl/X_A_96000_
+ * 24.wav: 3 cue markers, on the 3 track starts of the sheet") and whether that held; called
+ * once per check, in order, on the caller's thread. A failed check is also an error in diag. */
+typedef void (*pm_check_fn)(void *context, const char *what, int ok);
 
 /*
  * Render the project at project_path into out_dir: master it, write every deliverable and the
@@ -189,14 +193,19 @@ typedef void (*pm_progress_fn)(void *context, const char *stage, double fraction
  * problem is in diag.
  */
 pm_status pm_render(const char *project_path, const char *out_dir, int jobs,
-                    pm_progress_fn progress, void *progress_context,
-                    pm_diag *diag) PM_WARN_UNUSED;
+                    pm_progress_fn progress, void *progress_context, pm_check_fn check,
+                    void *check_context, pm_diag *diag) PM_WARN_UNUSED;
 
 /*
- * Re-prove a render folder: every file listed in MANIFEST.sha256 is there and matches, and no
- * file was added. PM_OK, or PM_ERR_INVALID with every fault in diag naming its file.
+ * Re-prove a render folder (DESIGN.md "Verification"), without the sources: every file listed
+ * in MANIFEST.sha256 is there and matches, and no file was added; the copied project and the
+ * plan it gives are plan.json, byte for byte; and each format the project asks for runs its
+ * verification again on its folder against them (the same checks render ran), each reported
+ * to check (may be NULL). PM_OK, or PM_ERR_INVALID with every fault in diag naming its file
+ * (and line, in project.xml or plan.json); PM_ERR_NOMEM.
  */
-pm_status pm_verify(const char *dir, pm_diag *diag) PM_WARN_UNUSED;
+pm_status pm_verify(const char *dir, pm_check_fn check, void *check_context,
+                    pm_diag *diag) PM_WARN_UNUSED;
 
 /* ---------------------------------------------------------------------------------------------
  * DDP filesets (`premaster ddp info | verify | extract`): any DDP 1.x/2.00 audio-CD image, made by

@@ -222,6 +222,28 @@ void pm_preset_names(char *buf, size_t n);
 pm_status pm_project_parse(const char *path, pm_diag *diag, pm_project **out);
 /* The semantic rules that need the whole model and the sources (validate.c). */
 void pm_project_validate(pm_project *project, pm_diag *diag);
+/* The same rules where every item's source info was filled in already (from a render's
+ * plan.json): no source is opened, and the artwork, whose path is NULL in a rendered project,
+ * is not read. */
+void pm_project_validate_known(pm_project *project, pm_diag *diag);
+/*
+ * A finished render read back without its sources (`premaster verify`, rendered.c): the
+ * project out_dir/project.xml (the copy render made), each item's source info taken from
+ * out_dir/plan.json instead of the files, validated and planned, and proved to give that very
+ * plan: pm_plan_to_json of the rebuilt plan equals plan.json byte for byte.
+ *
+ * In the project returned, paths relative to the project's folder do not resolve: the copy's
+ * folder is out_dir, not the folder the project was rendered from. So every track's src_path
+ * and the album's artwork_path are NULL (src and artwork keep the text as written); what a
+ * format verifies is the files it wrote against the project's texts, codes, targets and plan.
+ *
+ * PM_OK with *out set; PM_ERR_INVALID with every problem in diag, naming project.xml or
+ * plan.json and the line (a render by a version that wrote no plan.json or another layout of
+ * it, a damaged plan.json, either file edited after the render); PM_ERR_NOMEM. *out is NULL
+ * unless PM_OK; the caller frees it with pm_project_free.
+ */
+pm_status pm_project_load_rendered(const char *out_dir, pm_diag *diag,
+                                   pm_project **out) PM_WARN_UNUSED;
 /* The number of items on the timeline: the hidden track (when present) and the tracks. */
 size_t pm_project_item_count(const pm_project *project);
 /* Item i: 0 is the hidden track when there is one. */

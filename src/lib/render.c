@@ -207,7 +207,8 @@ static pm_status write_manifest(const char *dir, pm_diag *diag)
     return status;
 }
 
-pm_status pm_verify(const char *dir, pm_diag *diag)
+/* Every file listed in MANIFEST.sha256 is there and matches, and no file was added. */
+static pm_status verify_manifest(const char *dir, pm_diag *diag)
 {
     char path[4096];
     (void)pm_path_join(path, sizeof path, dir, "MANIFEST.sha256");
@@ -271,6 +272,66 @@ pm_status pm_verify(const char *dir, pm_diag *diag)
     return status;
 }
 
+enum { MAX_FORMATS = 8, MAX_CHECKS = 256 };
+
+/* Each format the project wants proves its folder in dir again (format.h, verify), against the
+ * project and the plan read back from dir. */
+static pm_status verify_formats(const pm_project *p, const char *dir, pm_format_check *checks,
+                                size_t *check_count, pm_diag *diag)
+{
+    pm_status status = PM_OK;
+    int failed = 0;
+    for (size_t i = 0; pm_formats[i] && status == PM_OK; i++) {
+        const pm_format_ops *ops = pm_formats[i];
+        if (!ops->wanted(p))
+            continue;
+        char folder[4096];
+        struct stat st;
+        if (pm_path_join(folder, sizeof folder, dir, ops->name) != 0 || stat(folder, &st) != 0 ||
+            !S_ISDIR(st.st_mode)) {
+            pm_diag_add(diag, PM_SEV_ERROR, folder, 0, NULL, "is missing, though project.xml "
+                        "asks for %s deliverables", ops->name);
+            failed = 1;
+            continue;
+        }
+        /* a format this version writes but cannot prove would pass unproved: refuse that */
+        if (!ops->verify) {
+            pm_diag_add(diag, PM_SEV_ERROR, folder, 0, NULL, "premaster %s cannot verify %s "
+                        "deliverables", pm_version(), ops->name);
+            failed = 1;
+            continue;
+        }
+        status = ops->verify(p, folder, checks, MAX_CHECKS, check_count, diag);
+    }
+    for (size_t c = 0; c < *check_count; c++)
+        failed |= !checks[c].ok;
+    return status == PM_OK && failed ? PM_ERR_INVALID : status;
+}
+
+pm_status pm_verify(const char *dir, pm_check_fn check, void *check_context, pm_diag *diag)
+{
+    pm_status status = verify_manifest(dir, diag);
+    if (status == PM_ERR_NOMEM)
+        return status;
+    /* the deliverables are proved even when the manifest failed: every fault is named */
+    pm_project *p = NULL;
+    pm_status loaded = pm_project_load_rendered(dir, diag, &p);
+    if (loaded != PM_OK) {
+        pm_project_free(p);
+        return loaded == PM_ERR_NOMEM ? loaded : PM_ERR_INVALID;
+    }
+    pm_format_check *checks = pm_alloc_zeroed(MAX_CHECKS, sizeof *checks);
+    size_t check_count = 0;
+    pm_status proved = checks ? verify_formats(p, dir, checks, &check_count, diag) : PM_ERR_NOMEM;
+    for (size_t c = 0; check && c < check_count; c++)
+        check(check_context, checks[c].what, checks[c].ok);
+    free(checks);
+    pm_project_free(p);
+    if (proved != PM_OK)
+        return proved;
+    return status;
+}
+
 /* ---- render --------------------------------------------------------------------------------- */
 
 static double now_sec(void)
@@ -329,8 +390,6 @@ static uint64_t project_seed(const pm_project *p, const char *text, size_t size)
                                hex[15], 0},
                     NULL, 16);
 }
-
-enum { MAX_FORMATS = 8, MAX_CHECKS = 256 };
 
 /* The formats' part of a render: prepare every wanted format, render all their targets in one
  * set of passes, then let each finish and verify. *report receives the formats' JSON objects,
@@ -400,7 +459,8 @@ static pm_status render_formats(const pm_project *p, const char *partial, uint64
 }
 
 pm_status pm_render(const char *project_path, const char *out_dir, int jobs,
-                    pm_progress_fn progress, void *progress_context, pm_diag *diag)
+                    pm_progress_fn progress, void *progress_context, pm_check_fn check,
+                    void *check_context, pm_diag *diag)
 {
     double started = now_sec();
     if (strlen(out_dir) > 2048) {
@@ -466,6 +526,8 @@ pm_status pm_render(const char *project_path, const char *out_dir, int jobs,
             status = PM_OK;
         }
     }
+    for (size_t c = 0; check && c < check_count; c++)
+        check(check_context, checks[c].what, checks[c].ok);
     char *targets_json = pm_strbuf_take(&targets);
     if (status == PM_OK && !targets_json)
         status = PM_ERR_NOMEM;
@@ -483,8 +545,9 @@ pm_status pm_render(const char *project_path, const char *out_dir, int jobs,
     }
     if (status == PM_OK)
         status = write_manifest(partial, diag);
-    /* Verify from disk before the folder takes its name. */
-    if (status == PM_OK && pm_verify(partial, diag) != PM_OK)
+    /* The manifest read back before the folder takes its name; the formats' files were
+     * verified from disk by their finish already. */
+    if (status == PM_OK && verify_manifest(partial, diag) != PM_OK)
         status = PM_ERR_INVALID;
     if (status == PM_OK) {
         if (state == 1 && rename(out_dir, old) != 0) {

@@ -51,16 +51,36 @@ static pm_status close_segment(pm_segmeter *m, size_t i)
     return status;
 }
 
+void pm_segmeter_join(pm_segmeter *m)
+{
+    m->joined = 1;
+}
+
+pm_status pm_segmeter_join_silence(pm_meter *meter)
+{
+    static const double silence[PM_SEGMETER_JOIN_SILENCE];
+    const double *quiet[2] = {silence, silence};
+    return pm_meter_process(meter, quiet, PM_SEGMETER_JOIN_SILENCE);
+}
+
 pm_status pm_segmeter_process(pm_segmeter *m, const double *const *block, size_t frames)
 {
-    pm_status status = pm_meter_process(m->whole, block, frames);
+    pm_status status = m->joined ? PM_OK : pm_meter_process(m->whole, block, frames);
     int64_t end = m->position + (int64_t)frames;
     for (size_t i = 0; status == PM_OK && i < m->count; i++) {
         if (m->ended[i])
             continue;
         int64_t from = m->start[i] > m->position ? m->start[i] : m->position;
         int64_t to = m->end[i] < end ? m->end[i] : end;
-        if (from < to) {
+        if (from < to && m->joined) {
+            if (from == m->start[i] && m->joined_any)
+                status = pm_segmeter_join_silence(m->whole);
+            m->joined_any = 1;
+            const double *part[2] = {block[0] + (from - m->position),
+                                     block[1] + (from - m->position)};
+            if (status == PM_OK)
+                status = pm_meter_process(m->whole, part, (size_t)(to - from));
+        } else if (from < to) {
             if (!m->segment[i])
                 status = pm_meter_new(2, m->rate_hz, 0, &m->segment[i]);
             const double *part[2] = {block[0] + (from - m->position),
@@ -68,7 +88,7 @@ pm_status pm_segmeter_process(pm_segmeter *m, const double *const *block, size_t
             if (status == PM_OK)
                 status = pm_meter_process(m->segment[i], part, (size_t)(to - from));
         }
-        if (status == PM_OK && m->end[i] <= end)
+        if (status == PM_OK && m->end[i] <= end && !m->joined)
             status = close_segment(m, i);
     }
     m->position = end;
@@ -79,7 +99,7 @@ pm_status pm_segmeter_finish(pm_segmeter *m, pm_meter_result *whole, pm_meter_re
 {
     pm_status status = pm_meter_finish(m->whole, whole);
     for (size_t i = 0; status == PM_OK && i < m->count; i++) {
-        if (!m->ended[i])
+        if (!m->ended[i] && !m->joined)
             status = close_segment(m, i);
         if (segments)
             segments[i] = m->result[i];

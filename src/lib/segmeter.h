@@ -10,6 +10,12 @@
 #include <stdint.h>
 
 #include "dsp/meter.h"
+#include "dsp/truepeak.h"
+
+/* Joined segments (pm_segmeter_join) are measured with this much silence between them: the
+ * true-peak interpolator's reach, so that at each join it reads what it reads at the end and
+ * at the start of two files that hold the segments, and never a step from one to the other. */
+#define PM_SEGMETER_JOIN_SILENCE PM_TRUEPEAK_TAPS
 
 typedef struct pm_segmeter {
     pm_meter *whole;
@@ -20,6 +26,8 @@ typedef struct pm_segmeter {
     size_t count;
     double rate_hz;
     int64_t position;   /* frames measured so far */
+    int joined;         /* pm_segmeter_join: the whole is the segments joined */
+    int joined_any;     /* a joined segment was measured: the next is preceded by silence */
 } pm_segmeter;
 
 /* Meters at rate_hz for 2 channels over count segments (the arrays are borrowed and must
@@ -29,6 +37,15 @@ typedef struct pm_segmeter {
 pm_status pm_segmeter_init(pm_segmeter *m, double rate_hz, const int64_t *start,
                            const int64_t *end, size_t count) PM_WARN_UNUSED;
 void pm_segmeter_fini(pm_segmeter *m);
+/* From now on the whole meter measures only the segments, joined in order with
+ * PM_SEGMETER_JOIN_SILENCE frames of silence between them, as the files that hold them would
+ * read one after the other (vinyl: the sides, without the gaps between them that no side
+ * holds); no segment is measured on its own, and its figures are left zero. The segments must
+ * be in order and must not overlap. Call before the first block. */
+void pm_segmeter_join(pm_segmeter *m);
+/* Feed meter the silence that joined segments have between them: for a meter of the files
+ * that hold them, read one after the other, between one file and the next. */
+pm_status pm_segmeter_join_silence(pm_meter *meter) PM_WARN_UNUSED;
 /* The next frames of the stream. */
 pm_status pm_segmeter_process(pm_segmeter *m, const double *const *block,
                               size_t frames) PM_WARN_UNUSED;

@@ -260,6 +260,8 @@ static pm_status pass_begin(target_run *t, int pass, pm_diag *diag)
                               cfg->segment_count);
     if (status != PM_OK)
         return status;
+    if (cfg->whole_is_segments)
+        pm_segmeter_join(&t->meters);
     t->frames_out = 0;
     return cfg->writer.begin(cfg->writer.context, pass, diag);
 }
@@ -290,9 +292,12 @@ static pm_status analyse_master(const pm_project *p, target_run *runs, size_t co
         return PM_ERR_NOMEM;
     pm_status status = PM_OK;
     for (size_t i = 0; status == PM_OK && i < count; i++, a.count++) {
-        int track = runs[i].cfg->normalize == PM_TARGET_NORMALIZE_TRACK;
+        const pm_target_config *cfg = runs[i].cfg;
+        int by_segment = cfg->normalize == PM_TARGET_NORMALIZE_TRACK || cfg->whole_is_segments;
         status = pm_segmeter_init(&a.meters[i], (double)p->plan->rate, runs[i].master_start,
-                                  runs[i].master_end, track ? runs[i].cfg->segment_count : 0);
+                                  runs[i].master_end, by_segment ? cfg->segment_count : 0);
+        if (status == PM_OK && cfg->whole_is_segments)
+            pm_segmeter_join(&a.meters[i]);
     }
     if (status == PM_OK)
         status = pm_engine_master(p, analyse_block, &a, progress, progress_context, diag);
@@ -305,7 +310,7 @@ static pm_status analyse_master(const pm_project *p, target_run *runs, size_t co
         }
         status = pm_segmeter_finish(&a.meters[i], &whole, parts);
         runs[i].master_lufs[0] = whole.integrated_lufs;
-        for (size_t k = 0; k < n; k++)
+        for (size_t k = 0; !a.meters[i].joined && k < n; k++)
             runs[i].master_lufs[k] = parts[k].integrated_lufs;
         free(parts);
     }

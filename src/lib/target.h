@@ -81,6 +81,12 @@ typedef struct pm_target_config {
     int boost;            /* 0: never raise a master quieter than the target */
     const pm_target_segment *segments; /* for track normalisation and per-segment figures */
     size_t segment_count;
+    /* 1: the whole figures, which the loudness target and the ceiling are judged on, are of
+     * the segments joined in order - what the files hold when the writer keeps only the
+     * segments (vinyl's sides, without the gaps between them) - and no segment is measured
+     * on its own (segment_lufs and segment_true_peak_dbtp stay 0). The segments must be in
+     * order and must not overlap. */
+    int whole_is_segments;
     pm_target_extra_stages extra;
     void *extra_context;
     pm_target_writer writer;

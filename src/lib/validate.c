@@ -62,6 +62,29 @@ static void fmt_time(double seconds, char *buf, int n)
 
 /* ---- sources ------------------------------------------------------------------------------- */
 
+/* What a source must be, from the file itself or from a render's plan.json. */
+static void check_source_info(const pm_project *p, pm_track *t, pm_diag *diag)
+{
+    char name[32];
+    item_name(p, t, name, sizeof name);
+    int ok = 1;
+    if (t->source.channels != 1 && t->source.channels != 2) {
+        ERROR(t->line, "%s: source \"%s\" has %d channels; premaster takes mono or stereo mixes",
+              name, t->src, t->source.channels);
+        ok = 0;
+    }
+    if (t->source.rate < 44100 || t->source.rate > 192000) {
+        ERROR(t->line, "%s: source \"%s\" is at %d Hz; sources must be 44.1 to 192 kHz", name,
+              t->src, t->source.rate);
+        ok = 0;
+    }
+    if (t->source.frames <= 0) {
+        ERROR(t->line, "%s: source \"%s\" holds no audio", name, t->src);
+        ok = 0;
+    }
+    t->source.ok = ok;
+}
+
 static void check_source(const pm_project *p, pm_track *t, pm_diag *diag)
 {
     char name[32];
@@ -91,22 +114,7 @@ static void check_source(const pm_project *p, pm_track *t, pm_diag *diag)
     t->source.rate = info.samplerate;
     t->source.channels = info.channels;
     t->source.frames = info.frames;
-    int ok = 1;
-    if (info.channels != 1 && info.channels != 2) {
-        ERROR(t->line, "%s: source \"%s\" has %d channels; premaster takes mono or stereo mixes",
-              name, t->src, info.channels);
-        ok = 0;
-    }
-    if (info.samplerate < 44100 || info.samplerate > 192000) {
-        ERROR(t->line, "%s: source \"%s\" is at %d Hz; sources must be 44.1 to 192 kHz", name,
-              t->src, info.samplerate);
-        ok = 0;
-    }
-    if (info.frames <= 0) {
-        ERROR(t->line, "%s: source \"%s\" holds no audio", name, t->src);
-        ok = 0;
-    }
-    t->source.ok = ok;
+    check_source_info(p, t, diag);
 }
 
 /* Trims, fades and indexes inside their track. */
@@ -520,11 +528,16 @@ static void check_cd(const pm_project *p, pm_diag *diag)
              "after its audio");
 }
 
-void pm_project_validate(pm_project *p, pm_diag *diag)
+/* The rules of the project; sources_known: the sources' info was filled from a render's
+ * plan.json, so that no file is opened. */
+static void validate(pm_project *p, int sources_known, pm_diag *diag)
 {
     for (size_t i = 0; i < pm_project_item_count(p); i++) {
         pm_track *t = (pm_track *)pm_project_item(p, i);
-        check_source(p, t, diag);
+        if (sources_known)
+            check_source_info(p, t, diag);
+        else
+            check_source(p, t, diag);
         check_times(p, t, diag);
     }
     if (!p->has_rate) {
@@ -551,6 +564,16 @@ void pm_project_validate(pm_project *p, pm_diag *diag)
     check_cdtext(p, diag);
     check_sides(p, diag);
     check_streaming(p, diag);
+}
+
+void pm_project_validate(pm_project *p, pm_diag *diag)
+{
+    validate(p, 0, diag);
+}
+
+void pm_project_validate_known(pm_project *p, pm_diag *diag)
+{
+    validate(p, 1, diag);
 }
 
 /* ---- rules on the plan --------------------------------------------------------------------- */
