@@ -575,6 +575,12 @@ static void check_red_book(const pm_project *p, const pm_plan *plan, pm_diag *di
                   "track's first mark as cdrdao does; Red Book tracks last at least 4 s "
                   "(00:04:00)", it->number, a);
         }
+        /* The next track's first mark ends this one: a pregap-audio pause starts over the end
+         * of this track's audio, and an index there would belong to no track (cdrdao refuses
+         * the TOC: "Index beyond track end"). */
+        const pm_plan_item *next = i + 1 < plan->item_count ? &plan->items[i + 1] : NULL;
+        int64_t end = !next ? plan->leadout_cdf
+                            : next->has_index0 ? next->index0.cdf : next->index1.cdf;
         for (size_t k = 0; k < t->index_count; k++) {
             int64_t before = k ? it->indexes[k - 1].cdf : it->index1.cdf;
             if (it->indexes[k].cdf <= before) {
@@ -582,6 +588,12 @@ static void check_red_book(const pm_project *p, const pm_plan *plan, pm_diag *di
                 ERROR(t->indexes[k].line, "track %d: index %zu lands on %s, the same CD frame "
                       "as index %zu or before it; move it at least 1/75 s later", it->number,
                       k + 2, a, k + 1);
+            } else if (next && it->indexes[k].cdf >= end) {
+                pm_cdf_format(it->indexes[k].cdf, a, sizeof a);
+                pm_cdf_format(end, b, sizeof b);
+                ERROR(t->indexes[k].line, "track %d: index %zu lands on %s, inside track %d, "
+                      "whose pause starts at %s; move the index before it, or shorten track "
+                      "%d's pregap-audio", it->number, k + 2, a, next->number, b, next->number);
             }
         }
         if (it->preroll_limited)
