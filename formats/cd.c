@@ -13,6 +13,7 @@
 #include "alloc.h"
 #include "cd.h"
 #include "cdtext.h"
+#include "cd_sheets.h"
 #include "cdtime.h"
 #include "ddp_read.h"
 #include "fsutil.h"
@@ -58,7 +59,28 @@ void pm_cd_files_of(const pm_project *p, pm_cd_files *files)
     files->bin = p->cd.cue || p->cd.toc;
     files->cdtext = p->cd.cdtext;
     files->cdt = p->cd.cue && p->cd.cdtext;
+    files->cue = p->cd.cue;
+    files->toc = p->cd.toc;
     pm_release_name(p, files->name, sizeof files->name);
+}
+
+pm_status pm_cd_sheet_text(const pm_project *p, const pm_cd_files *files, int sheet,
+                           char name[256], pm_strbuf *out)
+{
+    name[0] = '\0';
+    if (sheet == 0 && files->cue) {
+        snprintf(name, 256, "%s.cue", files->name);
+        return pm_cd_cue_text(p, files->name, files->cdt, out);
+    }
+    if (sheet == 1 && files->toc) {
+        snprintf(name, 256, "%s.toc", files->name);
+        return pm_cd_toc_text(p, files->name, out);
+    }
+    if (sheet == 2) {
+        snprintf(name, 256, "%s", PM_CD_PQ_SHEET_NAME);
+        return pm_cd_pq_sheet_text(p, out);
+    }
+    return PM_OK;
 }
 
 /* ---- the writer --------------------------------------------------------------------------------- */
@@ -330,7 +352,7 @@ static pm_status stream_paths(pm_format_stage *st, pm_diag *diag)
     pm_temp_name(st->bin.path, st->bin.temp, sizeof st->bin.temp);
     st->image.on = st->files.ddp;
     st->bin.on = st->files.bin;
-    st->bin.skip_frames = (int64_t)PM_CD_BIN_SKIP_SECTORS * PM_CD_SAMPLES_PER_FRAME;
+    st->bin.skip_frames = (int64_t)PM_CD_BIN_OFFSET_CDF * PM_CD_SAMPLES_PER_FRAME;
     return PM_OK;
 }
 
@@ -417,25 +439,43 @@ static void json_num(pm_strbuf *out, const char *key, double value, int decimals
 /* The deliverables written, as report.json lists them (paths under the render folder). */
 static void json_files(const pm_format_stage *st, pm_strbuf *out)
 {
-    const char *sep = "";
+    static const char *const ddp[] = {"DDPID", "DDPMS", PM_CD_PQ_NAME, PM_CD_IMAGE_NAME,
+                                      PM_CD_CDTEXT_NAME, PM_CD_SUMS_NAME};
     pm_strbuf_append(out, "\"files\": [");
-    if (st->files.ddp) {
-        static const char *const ddp[] = {"DDPID", "DDPMS", PM_CD_PQ_NAME, PM_CD_IMAGE_NAME,
-                                          PM_CD_CDTEXT_NAME, PM_CD_SUMS_NAME};
-        for (size_t i = 0; i < sizeof ddp / sizeof *ddp; i++) {
-            if (strcmp(ddp[i], PM_CD_CDTEXT_NAME) == 0 && !st->cdtext_size)
-                continue;
-            pm_strbuf_printf(out, "%s\"cd/%s/%s\"", sep, PM_CD_DDP_DIR, ddp[i]);
-            sep = ", ";
-        }
+    for (size_t i = 0; st->files.ddp && i < sizeof ddp / sizeof *ddp; i++)
+        if (strcmp(ddp[i], PM_CD_CDTEXT_NAME) != 0 || st->cdtext_size)
+            pm_strbuf_printf(out, "\"cd/%s/%s\", ", PM_CD_DDP_DIR, ddp[i]);
+    const struct { int on; const char *ext; } own[] = {
+        {st->files.bin, "bin"}, {st->files.cdt && st->cdtext_size, "cdt"},
+        {st->files.cue, "cue"}, {st->files.toc, "toc"}};
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+        if (own[i].on)
+            pm_strbuf_printf(out, "\"cd/%s.%s\", ", st->files.name, own[i].ext);
+    pm_strbuf_printf(out, "\"cd/%s\"]", PM_CD_PQ_SHEET_NAME);
+}
+
+/* The cue sheet, the TOC and the PQ sheet (cd_sheets.h), each written atomically. */
+static pm_status write_sheets(const pm_format_stage *st, pm_diag *diag)
+{
+    pm_status status = PM_OK;
+    for (int i = 0; status == PM_OK && i < PM_CD_SHEETS; i++) {
+        char name[256];
+        pm_strbuf text;
+        pm_strbuf_init(&text);
+        status = pm_cd_sheet_text(st->p, &st->files, i, name, &text);
+        char *data = status == PM_OK && *name ? pm_strbuf_take(&text) : NULL;
+        if (status == PM_OK && *name && !data)
+            status = PM_ERR_NOMEM;
+        if (data)
+            status = put_file(st->dir, name, (const unsigned char *)data, strlen(data), NULL,
+                              diag);
+        else if (status != PM_OK && status != PM_ERR_NOMEM)
+            pm_diag_add(diag, PM_SEV_ERROR, st->p->path, st->p->cd.line, NULL,
+                        "cd: %s cannot be written for this project", name);
+        free(data);
+        pm_strbuf_fini(&text);
     }
-    if (st->files.bin) {
-        pm_strbuf_printf(out, "%s\"cd/%s.bin\"", sep, st->files.name);
-        sep = ", ";
-    }
-    if (st->files.cdt && st->cdtext_size)
-        pm_strbuf_printf(out, "%s\"cd/%s.cdt\"", sep, st->files.name);
-    pm_strbuf_append(out, "]");
+    return status;
 }
 
 static pm_status cd_finish(pm_format_stage *st, const pm_target_result *results,
@@ -445,7 +485,9 @@ static pm_status cd_finish(pm_format_stage *st, const pm_target_result *results,
     const pm_project *p = st->p;
     const pm_target_result *res = &results[0];
     size_t first = *check_count;
-    pm_status status = pm_cd_verify(p, st->dir, checks, max_checks, check_count, diag);
+    pm_status status = write_sheets(st, diag);
+    if (status == PM_OK)
+        status = pm_cd_verify(p, st->dir, checks, max_checks, check_count, diag);
     if (status != PM_OK)
         return status;
     pm_strbuf_append(report, "{\"format\": \"cd\", \"rate\": 44100, \"bits\": 16, ");
@@ -466,8 +508,11 @@ static pm_status cd_finish(pm_format_stage *st, const pm_target_result *results,
     json_num(report, "integrated_lufs", res->measure.integrated_lufs, 2);
     pm_strbuf_append(report, ", ");
     json_num(report, "true_peak_dbtp", res->measure.true_peak_dbtp, 3);
-    pm_strbuf_printf(report, ", \"leadout_cdf\": %lld, \"checks\": [",
-                     (long long)p->plan->leadout_cdf);
+    pm_strbuf_append(report, ",\n  \"pq\": ");
+    status = pm_cd_pq_json(p, report);
+    if (status != PM_OK)
+        return status == PM_ERR_NOMEM ? status : PM_ERR_INTERNAL;
+    pm_strbuf_append(report, ",\n  \"checks\": [");
     for (size_t i = first; i < *check_count; i++) {
         pm_strbuf_printf(report, "%s\n    {\"check\": ", i > first ? "," : "");
         pm_strbuf_json_string(report, checks[i].what);

@@ -35,15 +35,22 @@ extern const pm_format_ops pm_cd_format;
 #define PM_CD_PQ_NAME "PQDESCR"
 #define PM_CD_CDTEXT_NAME "CDTEXT.BIN"
 #define PM_CD_SUMS_NAME "CHECKSUM.MD5"
-/* The sectors IMAGE.DAT holds before the .bin starts: the 2 s every burner adds (ddp-notes 3.2). */
-#define PM_CD_BIN_SKIP_SECTORS 150
+#define PM_CD_PQ_SHEET_NAME "pq-sheet.txt"
 
 /* The files a CD render writes, from the project alone (cd.c). */
 typedef struct pm_cd_files {
-    int ddp, bin, cdt, cdtext; /* which are written */
-    char name[200];            /* <name> */
+    int ddp, bin, cdt, cdtext, cue, toc; /* which are written */
+    char name[200];                      /* <name> */
 } pm_cd_files;
 void pm_cd_files_of(const pm_project *p, pm_cd_files *files);
+
+/* The sheets (cd_sheets.h): 0 the cue sheet, 1 the TOC, 2 the PQ sheet. */
+#define PM_CD_SHEETS 3
+/* Sheet number `sheet` of p: its file name into name ("" when this render writes no such
+ * sheet, and out is left alone) and its text appended to out (the cue sheet names the .cdt when
+ * the render writes one). PM_OK; otherwise as cd_sheets.h says. */
+pm_status pm_cd_sheet_text(const pm_project *p, const pm_cd_files *files, int sheet,
+                           char name[256], pm_strbuf *out) PM_WARN_UNUSED;
 
 /* The Q control nibble of a track (ddp-notes 1.5): 0x1 pre-emphasis, 0x2 copy permitted. */
 unsigned pm_cd_track_control(const pm_track *track);

@@ -18,6 +18,7 @@
 #include "alloc.h"
 #include "cd.h"
 #include "cdtext.h"
+#include "cd_sheets.h"
 #include "cdtime.h"
 #include "ddp_read.h"
 #include "dsp/truepeak.h"
@@ -177,7 +178,7 @@ static pm_status read_audio(audio_pass *a, pm_diag *diag)
         status = pm_truepeak_new(2, TRUE_PEAK_FACTOR, &meter);
     (void)diag;
     FILE *main = a->image ? a->image : a->bin;
-    int64_t skip = (int64_t)PM_CD_BIN_SKIP_SECTORS * PM_CD_BYTES_PER_SECTOR, at = 0;
+    int64_t skip = (int64_t)PM_CD_BIN_OFFSET_CDF * PM_CD_BYTES_PER_SECTOR, at = 0;
     a->mismatch_at = -1;
     while (status == PM_OK) {
         size_t got = fread(buf, 1, (size_t)READ_FRAMES * 4, main);
@@ -229,7 +230,7 @@ static pm_status check_audio(verifier *v)
     snprintf(bin_file, sizeof bin_file, "%s.bin", v->files.name);
     audio_pass a = {0};
     int64_t sector = PM_CD_BYTES_PER_SECTOR, want = plan->leadout_cdf * sector;
-    int64_t bin_want = want - (int64_t)PM_CD_BIN_SKIP_SECTORS * sector;
+    int64_t bin_want = want - (int64_t)PM_CD_BIN_OFFSET_CDF * sector;
     if (v->files.ddp) {
         snprintf(path, sizeof path, "%s/%s", v->dir, image_file);
         a.image = fopen(path, "rb");
@@ -412,6 +413,40 @@ static pm_status check_ddp(verifier *v)
     return status;
 }
 
+/* ---- the sheets ------------------------------------------------------------------------------ */
+
+/* Each sheet on disk against the text the project and its plan give, and the cue sheet read back
+ * through libcdio (cd_sheets.h). */
+static pm_status check_sheets(verifier *v)
+{
+    char path[4200];
+    pm_status status = PM_OK;
+    for (int i = 0; status == PM_OK && i < PM_CD_SHEETS; i++) {
+        char name[256];
+        pm_strbuf want;
+        pm_strbuf_init(&want);
+        status = pm_cd_sheet_text(v->p, &v->files, i, name, &want);
+        if (status == PM_OK && want.failed)
+            status = PM_ERR_NOMEM;
+        if (status == PM_OK && *name) {
+            char *text = NULL;
+            size_t size = 0;
+            snprintf(path, sizeof path, "%s/%s", v->dir, name);
+            int readable = pm_read_file(path, &text, &size) == PM_OK;
+            add_check(v, readable && size == want.length && memcmp(text, want.data, size) == 0,
+                      name, "%s", readable ? "is the text the project and its plan give"
+                                           : "is missing or cannot be read");
+            free(text);
+        }
+        pm_strbuf_fini(&want);
+    }
+    if (status == PM_OK && v->files.cue) {
+        snprintf(path, sizeof path, "%s/%s.cue", v->dir, v->files.name);
+        status = pm_cd_cue_verify(v->p, path, v->checks, v->max_checks, v->check_count, v->diag);
+    }
+    return status == PM_ERR_NOMEM ? status : PM_OK;
+}
+
 pm_status pm_cd_verify(const pm_project *p, const char *dir, pm_format_check *checks,
                        size_t max_checks, size_t *check_count, pm_diag *diag)
 {
@@ -425,5 +460,7 @@ pm_status pm_cd_verify(const pm_project *p, const char *dir, pm_format_check *ch
         status = check_audio(&v);
     if (status == PM_OK)
         status = check_cdtext(&v);
+    if (status == PM_OK)
+        status = check_sheets(&v);
     return status;
 }

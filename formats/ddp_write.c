@@ -10,6 +10,7 @@
 
 #include "alloc.h"
 #include "cd.h"
+#include "cd_sheets.h"
 #include "cdtime.h"
 #include "ddp_read.h"
 #include "plan.h"
@@ -93,16 +94,11 @@ pm_status pm_ddp_pq_bytes(const pm_project *p, unsigned char **out, size_t *size
         unsigned control = pm_cd_track_control(it->track);
         /* The ISRC on index 00 and index 01: readers that take only the track's first entry
          * still find it (ddp-notes section 0). */
-        if (it->has_index0) {
-            put_pq(q, it->number, 0, it->index0.cdf, control, it->track->isrc, NULL);
-            q += PM_DDP_PQ_BYTES;
-        }
-        put_pq(q, it->number, 1, it->index1.cdf, control, it->track->isrc, NULL);
-        q += PM_DDP_PQ_BYTES;
-        for (size_t k = 0; k < it->track->index_count; k++) {
-            put_pq(q, it->number, it->indexes[k].number, it->indexes[k].cdf, control, NULL, NULL);
-            q += PM_DDP_PQ_BYTES;
-        }
+        const pm_plan_mark *marks[100];
+        size_t n = pm_cd_track_marks(it, marks);
+        for (size_t k = 0; k < n; k++, q += PM_DDP_PQ_BYTES)
+            put_pq(q, it->number, marks[k]->number, marks[k]->cdf, control,
+                   marks[k]->number <= 1 ? it->track->isrc : NULL, NULL);
     }
     /* The lead-out, twice, as cue2ddp, Sonoris and HOFA write it; its time is the image's
      * length (DSL of the audio stream). */
