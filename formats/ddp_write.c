@@ -143,8 +143,12 @@ size_t pm_ddp_ms_bytes(const pm_project *p, size_t pq_size, size_t cdtext_size,
     put_text(m + 38, 2, "DA");
     m[40] = '7'; /* SSM: complete 2352-byte sectors */
     m[41] = '0'; /* SCR: not scrambled */
-    /* PRE2: the pause included in the stream, track 1's index 0 up to its index 1 (1.6) */
-    put_number(m + 46, 4, plan->items[plan->first_track].index1.cdf);
+    /* PRE2: the pause included in the stream, track 1's index 0 up to its index 1 (1.6). Its
+     * four digits hold 2:13:24; a hidden track that makes the pause longer leaves it blank
+     * (readers then take the pause from the PQ entries) rather than wrong. */
+    int64_t pause = plan->items[plan->first_track].index1.cdf;
+    if (pause <= 9999)
+        put_number(m + 46, 4, pause);
     m += PM_DDP_MAP_BYTES;
     return (size_t)(m - out);
 }

@@ -108,6 +108,10 @@ check 'grep -q "^  02        00 .*XXPMD2600002" "$work/info.txt" && grep -q "^  
     "the ISRC is on a track's index 00 and index 01 entries"
 check 'grep -q "report.json" "$work/demo/MANIFEST.sha256" && grep -q "\"format\": \"cd\"" "$work/demo/report.json"' \
     "report.json has the CD object"
+check '[ -s "$work/demo/cd/PMDEMO-001.cue" ] && [ -s "$work/demo/cd/PMDEMO-001.toc" ] && [ -s "$work/demo/cd/pq-sheet.txt" ] && grep -q "\"pq\": {" "$work/demo/report.json"' \
+    "the cue sheet, the TOC, the PQ sheet, and the PQ figures in the report"
+check 'grep -q "PMDEMO-001.cue read back by libcdio: every track.s INDEX 01 on its planned sector\", \"ok\": true" "$work/demo/report.json"' \
+    "the cue sheet was read back through libcdio"
 check 'grep -q "\"true_peak_dbtp\"" "$work/demo/report.json" && grep -q "\"passes\": 1" "$work/demo/report.json"' \
     "with its target figures"
 
@@ -121,12 +125,13 @@ for f in DDPID DDPMS PQDESCR IMAGE.DAT CDTEXT.BIN CHECKSUM.MD5; do
     byte=$(dd if="$work/flip/$f" bs=1 skip=$at count=1 2> /dev/null | od -An -tu1 | tr -d ' ')
     printf "$(printf '\\%03o' $((byte ^ 1)))" | dd of="$work/flip/$f" bs=1 seek=$at conv=notrunc 2> /dev/null
     "$PREMASTER" ddp verify "$work/flip" > /dev/null 2> "$work/err"
+    rc=$?
     if [ "$f" = CHECKSUM.MD5 ]; then
         # the flipped digit is in the line of another file: that file is named as not matching
-        check '[ $? = 1 ] && grep -q "flip/.*: error: does not match CHECKSUM.MD5" "$work/err"' \
+        check '[ $rc = 1 ] && grep -q "flip/.*: error: does not match CHECKSUM.MD5" "$work/err"' \
             "ddp verify fails on a flipped byte in $f, naming the file whose line no longer matches"
     else
-        check '[ $? = 1 ] && grep -q "flip/$f: error: " "$work/err"' \
+        check '[ $rc = 1 ] && grep -q "flip/$f: error: " "$work/err"' \
             "ddp verify fails on a flipped byte in $f, naming it"
     fi
 done
@@ -219,6 +224,17 @@ if [ -n "$FFMPEG_LUFS" ]; then
         "loud: ffmpeg reads $FFMPEG_LUFS LUFS, within 0.2 LU of -12"
 fi
 
+# a target that cannot be met (a sine limited at -6 dBTP never reaches -5 LUFS): every pass but
+# the last is thrown away and leaves nothing; the last is kept, consistent, and reported
+project unmet.xml 'loudness="-5" ceiling="-6"' '<track src="t30.wav" title="Loud" gain="14"/>'
+"$PREMASTER" render "$work/unmet.xml" -o "$work/unmet" > /dev/null 2> "$work/err"
+check '[ $? = 1 ] && grep -q "unmet.xml:[0-9]*: error: cd: the loudness reached" "$work/err"' \
+    "unmet: the render exits 1 and says what was missed"
+check 'grep -q "\"met\": false, \"passes\": 6" "$work/unmet/report.json" && [ -z "$(find "$work/unmet" -name "*.tmp")" ]' \
+    "unmet: six passes, and the five thrown away left no file behind"
+"$PREMASTER" ddp verify "$work/unmet/cd/DDP" > /dev/null 2> "$work/err"
+check '[ $? = 0 ]' "unmet: the kept pass's DDP verifies"
+
 # preroll: index 1 six frames before each track's first sample
 project preroll.xml 'preroll="6f" cue="no" toc="no"' \
     '<track src="t4.wav" title="One"/><track src="t4.wav" title="Two" gap="2"/><track src="t4.wav" title="Three" gap="1"/>'
@@ -228,6 +244,15 @@ check '[ $? = 0 ]' "preroll: ddp verify passes"
 "$PREMASTER" verify "$work/preroll" > /dev/null 2> "$work/err"
 check '[ $? = 0 ] && [ -z "$(ls "$work/preroll/cd" | grep "\.bin$")" ]' \
     "preroll: premaster verify passes; with cue and toc off there is no .bin"
+
+# no DDP: the .bin and the sheets alone
+project noddp.xml 'ddp="no" cdtext="no"' '<track src="t4.wav" title="One"/><track src="t4.wav" title="Two"/>'
+render noddp "$work/noddp.xml"
+check '[ ! -e "$work/noddp/cd/DDP" ] && [ -s "$work/noddp/cd/CDT-1.bin" ] && [ -s "$work/noddp/cd/CDT-1.cue" ] && [ ! -e "$work/noddp/cd/CDT-1.cdt" ]' \
+    "noddp: no DDP folder and no .cdt; the .bin and the cue sheet"
+"$PREMASTER" verify "$work/noddp" > /dev/null 2> "$work/err"
+check '[ $? = 0 ] && [ "$(wc -c < "$work/noddp/cd/CDT-1.bin")" = $((($(leadout "$work/noddp") - 150) * SECTOR)) ]' \
+    "noddp: premaster verify passes; the .bin runs to the lead-out"
 
 # 99 tracks of 4 s
 tracks=""
