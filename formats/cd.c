@@ -39,7 +39,7 @@ struct pm_format_stage {
     int64_t silent_frames; /* the head of the image before any audio, written as zeros */
     pm_cd_stream image, bin;
     pm_md5 image_md5;
-    unsigned char *block;  /* 16-bit little-endian bytes of one block, allocated in prepare */
+    unsigned char *block; /* 16-bit little-endian bytes of one block, allocated in prepare */
     size_t block_frames;
     int64_t position;
     int pass_failed;
@@ -49,7 +49,6 @@ struct pm_format_stage {
     unsigned char *pq, *cdtext;
     size_t pq_size, cdtext_size;
 };
-
 
 void pm_cd_files_of(const pm_project *p, pm_cd_files *files)
 {
@@ -64,8 +63,8 @@ void pm_cd_files_of(const pm_project *p, pm_cd_files *files)
     pm_release_name(p, files->name, sizeof files->name);
 }
 
-pm_status pm_cd_sheet_text(const pm_project *p, const pm_cd_files *files, int sheet,
-                           char name[256], pm_strbuf *out)
+pm_status pm_cd_sheet_text(const pm_project *p, const pm_cd_files *files, int sheet, char name[256],
+                           pm_strbuf *out)
 {
     name[0] = '\0';
     if (sheet == 0 && files->cue) {
@@ -83,7 +82,7 @@ pm_status pm_cd_sheet_text(const pm_project *p, const pm_cd_files *files, int sh
     return PM_OK;
 }
 
-/* ---- the writer --------------------------------------------------------------------------------- */
+/* ---- the writer ------------------------------------------------------------------------------ */
 
 static void close_stream(pm_cd_stream *s, int remove_temp)
 {
@@ -100,8 +99,7 @@ static pm_status open_stream(pm_format_stage *st, pm_cd_stream *s, pm_diag *diag
         return PM_OK;
     s->file = fopen(s->temp, "wb");
     if (!s->file) {
-        pm_diag_add(diag, PM_SEV_ERROR, s->path, 0, NULL, "cannot be written: %s",
-                    strerror(errno));
+        pm_diag_add(diag, PM_SEV_ERROR, s->path, 0, NULL, "cannot be written: %s", strerror(errno));
         st->pass_failed = 1;
         return PM_ERR_IO;
     }
@@ -166,7 +164,8 @@ static pm_status writer_write(void *context, const int32_t *interleaved,
              * silent, ddp-notes 1.6). */
             int silent = at + (int64_t)i < st->silent_frames;
             for (int c = 0; c < 2; c++) {
-                int32_t code = silent ? 0 : pm_dither_code(interleaved[2 * (done + i) + (size_t)c], 16);
+                int32_t code =
+                    silent ? 0 : pm_dither_code(interleaved[2 * (done + i) + (size_t)c], 16);
                 uint16_t u = (uint16_t)code;
                 *b++ = (unsigned char)(u & 0xFF); /* IMAGE.DAT is little-endian (1.7) */
                 *b++ = (unsigned char)(u >> 8);
@@ -174,8 +173,8 @@ static pm_status writer_write(void *context, const int32_t *interleaved,
         }
         pm_status status = put_bytes(st, at, n);
         if (status != PM_OK) {
-            pm_diag_add(diag, PM_SEV_ERROR, st->image.on ? st->image.path : st->bin.path, 0,
-                        NULL, "cannot be written: %s", strerror(errno));
+            pm_diag_add(diag, PM_SEV_ERROR, st->image.on ? st->image.path : st->bin.path, 0, NULL,
+                        "cannot be written: %s", strerror(errno));
             return status;
         }
         st->position += (int64_t)n;
@@ -208,8 +207,7 @@ static pm_status finish_stream(pm_cd_stream *s, pm_diag *diag)
     failed |= fclose(s->file) != 0;
     s->file = NULL;
     if (failed) {
-        pm_diag_add(diag, PM_SEV_ERROR, s->path, 0, NULL, "cannot be written: %s",
-                    strerror(errno));
+        pm_diag_add(diag, PM_SEV_ERROR, s->path, 0, NULL, "cannot be written: %s", strerror(errno));
         (void)unlink(s->temp);
         return PM_ERR_IO;
     }
@@ -217,8 +215,8 @@ static pm_status finish_stream(pm_cd_stream *s, pm_diag *diag)
 }
 
 /* A control file of the DDP (or the .cdt), atomically; its line of CHECKSUM.MD5 into sums. */
-static pm_status put_file(const char *dir, const char *name, const unsigned char *data,
-                          size_t size, pm_strbuf *sums, pm_diag *diag)
+static pm_status put_file(const char *dir, const char *name, const unsigned char *data, size_t size,
+                          pm_strbuf *sums, pm_diag *diag)
 {
     char path[4096], hex[33];
     if (pm_path_join(path, sizeof path, dir, name) != 0) {
@@ -260,8 +258,8 @@ static pm_status commit_pass(pm_format_stage *st, pm_diag *diag)
         if (status == PM_OK)
             status = put_file(st->ddp_dir, PM_CD_PQ_NAME, st->pq, st->pq_size, &sums, diag);
         if (status == PM_OK && st->cdtext_size)
-            status = put_file(st->ddp_dir, PM_CD_CDTEXT_NAME, st->cdtext, st->cdtext_size, &sums,
-                              diag);
+            status =
+                put_file(st->ddp_dir, PM_CD_CDTEXT_NAME, st->cdtext, st->cdtext_size, &sums, diag);
         pm_strbuf_printf(&sums, "%s *%s\n", image_hex, PM_CD_IMAGE_NAME);
         char *text = pm_strbuf_take(&sums);
         if (status == PM_OK && !text)
@@ -428,7 +426,7 @@ static pm_status cd_prepare(const pm_project *p, const char *dir, uint64_t seed,
     return PM_OK;
 }
 
-/* ---- finish ------------------------------------------------------------------------------------ */
+/* ---- finish ---------------------------------------------------------------------------------- */
 
 static void json_num(pm_strbuf *out, const char *key, double value, int decimals)
 {
@@ -439,15 +437,19 @@ static void json_num(pm_strbuf *out, const char *key, double value, int decimals
 /* The deliverables written, as report.json lists them (paths under the render folder). */
 static void json_files(const pm_format_stage *st, pm_strbuf *out)
 {
-    static const char *const ddp[] = {"DDPID", "DDPMS", PM_CD_PQ_NAME, PM_CD_IMAGE_NAME,
-                                      PM_CD_CDTEXT_NAME, PM_CD_SUMS_NAME};
+    static const char *const ddp[] = {"DDPID",          "DDPMS",           PM_CD_PQ_NAME,
+                                      PM_CD_IMAGE_NAME, PM_CD_CDTEXT_NAME, PM_CD_SUMS_NAME};
     pm_strbuf_append(out, "\"files\": [");
     for (size_t i = 0; st->files.ddp && i < sizeof ddp / sizeof *ddp; i++)
         if (strcmp(ddp[i], PM_CD_CDTEXT_NAME) != 0 || st->cdtext_size)
             pm_strbuf_printf(out, "\"cd/%s/%s\", ", PM_CD_DDP_DIR, ddp[i]);
-    const struct { int on; const char *ext; } own[] = {
-        {st->files.bin, "bin"}, {st->files.cdt && st->cdtext_size, "cdt"},
-        {st->files.cue, "cue"}, {st->files.toc, "toc"}};
+    const struct {
+        int on;
+        const char *ext;
+    } own[] = {{st->files.bin, "bin"},
+               {st->files.cdt && st->cdtext_size, "cdt"},
+               {st->files.cue, "cue"},
+               {st->files.toc, "toc"}};
     for (size_t i = 0; i < sizeof own / sizeof *own; i++)
         if (own[i].on)
             pm_strbuf_printf(out, "\"cd/%s.%s\", ", st->files.name, own[i].ext);
@@ -467,8 +469,7 @@ static pm_status write_sheets(const pm_format_stage *st, pm_diag *diag)
         if (status == PM_OK && *name && !data)
             status = PM_ERR_NOMEM;
         if (data)
-            status = put_file(st->dir, name, (const unsigned char *)data, strlen(data), NULL,
-                              diag);
+            status = put_file(st->dir, name, (const unsigned char *)data, strlen(data), NULL, diag);
         else if (status != PM_OK && status != PM_ERR_NOMEM)
             pm_diag_add(diag, PM_SEV_ERROR, st->p->path, st->p->cd.line, NULL,
                         "cd: %s cannot be written for this project", name);
@@ -478,9 +479,9 @@ static pm_status write_sheets(const pm_format_stage *st, pm_diag *diag)
     return status;
 }
 
-static pm_status cd_finish(pm_format_stage *st, const pm_target_result *results,
-                           pm_strbuf *report, pm_format_check *checks, size_t max_checks,
-                           size_t *check_count, pm_diag *diag)
+static pm_status cd_finish(pm_format_stage *st, const pm_target_result *results, pm_strbuf *report,
+                           pm_format_check *checks, size_t max_checks, size_t *check_count,
+                           pm_diag *diag)
 {
     const pm_project *p = st->p;
     const pm_target_result *res = &results[0];

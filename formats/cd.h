@@ -49,8 +49,8 @@ void pm_cd_files_of(const pm_project *p, pm_cd_files *files);
 /* Sheet number `sheet` of p: its file name into name ("" when this render writes no such
  * sheet, and out is left alone) and its text appended to out (the cue sheet names the .cdt when
  * the render writes one). PM_OK; otherwise as cd_sheets.h says. */
-pm_status pm_cd_sheet_text(const pm_project *p, const pm_cd_files *files, int sheet,
-                           char name[256], pm_strbuf *out) PM_WARN_UNUSED;
+pm_status pm_cd_sheet_text(const pm_project *p, const pm_cd_files *files, int sheet, char name[256],
+                           pm_strbuf *out) PM_WARN_UNUSED;
 
 /* The Q control nibble of a track (ddp-notes 1.5): 0x1 pre-emphasis, 0x2 copy permitted. */
 unsigned pm_cd_track_control(const pm_track *track);
@@ -78,7 +78,7 @@ pm_status pm_ddp_pq_bytes(const pm_project *p, unsigned char **out, size_t *size
 size_t pm_ddp_ms_bytes(const pm_project *p, size_t pq_size, size_t cdtext_size,
                        unsigned char out[3 * 128]);
 
-/* ---- verification (cd_verify.c) ----------------------------------------------------------------- */
+/* ---- verification (cd_verify.c) -------------------------------------------------------------- */
 
 /* The verify op: every file of dir (the render's cd folder) proved against p and p->plan. */
 pm_status pm_cd_verify(const pm_project *p, const char *dir, pm_format_check *checks,

@@ -37,8 +37,7 @@ typedef struct verifier {
 } verifier;
 
 /* One check; a failure is also an error in diag naming the file (path, under dir). */
-static void add_check(verifier *v, int ok, const char *file, const char *fmt, ...)
-    PM_PRINTF(4, 5);
+static void add_check(verifier *v, int ok, const char *file, const char *fmt, ...) PM_PRINTF(4, 5);
 static void add_check(verifier *v, int ok, const char *file, const char *fmt, ...)
 {
     char what[150], path[4200];
@@ -57,7 +56,7 @@ static void add_check(verifier *v, int ok, const char *file, const char *fmt, ..
     }
 }
 
-/* ---- the PQ entries against the plan ---------------------------------------------------------- */
+/* ---- the PQ entries against the plan --------------------------------------------------------- */
 
 /* Where the plan puts index n of item it, or -1 when it has none. */
 static int64_t planned_index(const pm_plan_item *it, int n)
@@ -106,8 +105,10 @@ static int track_differs(const pm_ddp *ddp, const pm_ddp_track *tr, const pm_pla
     for (int n = 0; n < 2; n++) {
         const pm_ddp_pq *q = entry_of(ddp, it->number, n);
         if (q && strcmp(q->isrc, it->track->isrc) != 0) {
-            snprintf(why, size, "track %02d index %02d carries ISRC \"%s\" where the project has "
-                     "\"%s\"", it->number, n, q->isrc, it->track->isrc);
+            snprintf(why, size,
+                     "track %02d index %02d carries ISRC \"%s\" where the project has "
+                     "\"%s\"",
+                     it->number, n, q->isrc, it->track->isrc);
             return 1;
         }
     }
@@ -140,14 +141,17 @@ static pm_status check_pq(verifier *v, const pm_ddp *ddp, const char *pq_file)
     for (size_t k = 0; status == PM_OK && !*why && k < tracks; k++)
         (void)track_differs(ddp, &layout.tracks[k], &plan->items[plan->first_track + k], why,
                             sizeof why);
-    add_check(v, !*why, pq_file, "%s%s", *why ? "" : "the PQ entries (track and index starts, "
-              "ISRCs, MCN, flags, lead-out) equal the plan", why);
+    add_check(v, !*why, pq_file, "%s%s",
+              *why ? ""
+                   : "the PQ entries (track and index starts, "
+                     "ISRCs, MCN, flags, lead-out) equal the plan",
+              why);
     if (status == PM_OK)
         pm_ddp_layout_fini(&layout);
     return PM_OK;
 }
 
-/* ---- the audio: IMAGE.DAT, the .bin, the true peak -------------------------------------------- */
+/* ---- the audio: IMAGE.DAT, the .bin, the true peak ------------------------------------------- */
 
 typedef struct audio_pass {
     FILE *image, *bin;
@@ -235,32 +239,39 @@ static pm_status check_audio(verifier *v)
         snprintf(path, sizeof path, "%s/%s", v->dir, image_file);
         a.image = fopen(path, "rb");
         a.image_bytes = file_bytes(a.image);
-        add_check(v, a.image_bytes == want, image_file, "%lld bytes: %s%lld whole 2352-byte "
-                  "sectors ending at the lead-out", (long long)a.image_bytes,
-                  a.image_bytes == want ? "" : "not the ", (long long)plan->leadout_cdf);
+        add_check(v, a.image_bytes == want, image_file,
+                  "%lld bytes: %s%lld whole 2352-byte "
+                  "sectors ending at the lead-out",
+                  (long long)a.image_bytes, a.image_bytes == want ? "" : "not the ",
+                  (long long)plan->leadout_cdf);
     }
     if (v->files.bin) {
         snprintf(path, sizeof path, "%s/%s", v->dir, bin_file);
         a.bin = fopen(path, "rb");
         a.bin_bytes = file_bytes(a.bin);
-        add_check(v, a.bin_bytes == bin_want, bin_file, "%lld bytes: %sthe image less its first "
-                  "150 sectors (%lld)", (long long)a.bin_bytes, a.bin_bytes == bin_want ? "" : "not ",
+        add_check(v, a.bin_bytes == bin_want, bin_file,
+                  "%lld bytes: %sthe image less its first "
+                  "150 sectors (%lld)",
+                  (long long)a.bin_bytes, a.bin_bytes == bin_want ? "" : "not ",
                   (long long)bin_want);
     }
     pm_status status = PM_OK;
     if (a.image || a.bin) {
         status = read_audio(&a, v->diag);
         if (status == PM_OK && a.image && a.bin)
-            add_check(v, a.mismatch_at < 0, bin_file, "%s", a.mismatch_at < 0
-                      ? "equals IMAGE.DAT after its first 150 sectors, byte for byte"
-                      : "differs from IMAGE.DAT after its first 150 sectors");
+            add_check(v, a.mismatch_at < 0, bin_file, "%s",
+                      a.mismatch_at < 0
+                          ? "equals IMAGE.DAT after its first 150 sectors, byte for byte"
+                          : "differs from IMAGE.DAT after its first 150 sectors");
         if (status == PM_OK) {
             double tp = pm_db_from_linear(a.peak);
             const char *file = a.image ? image_file : bin_file;
             if (v->p->cd.has_ceiling)
-                add_check(v, tp <= v->p->cd.ceiling_dbtp, file, "true peak %.2f dBTP at %dx, %s "
-                          "the %.2f dBTP ceiling", tp, TRUE_PEAK_FACTOR,
-                          tp <= v->p->cd.ceiling_dbtp ? "within" : "over", v->p->cd.ceiling_dbtp);
+                add_check(v, tp <= v->p->cd.ceiling_dbtp, file,
+                          "true peak %.2f dBTP at %dx, %s "
+                          "the %.2f dBTP ceiling",
+                          tp, TRUE_PEAK_FACTOR, tp <= v->p->cd.ceiling_dbtp ? "within" : "over",
+                          v->p->cd.ceiling_dbtp);
             else
                 add_check(v, 1, file, "true peak %.2f dBTP at %dx (no ceiling)", tp,
                           TRUE_PEAK_FACTOR);
@@ -289,8 +300,7 @@ static int cdtext_differs(const pm_cdtext_decoded *d, const pm_cdtext_input *in,
                           size_t size)
 {
     if (d->block_count != in->block_count) {
-        snprintf(why, size, "%d blocks where the project has %d", d->block_count,
-                 in->block_count);
+        snprintf(why, size, "%d blocks where the project has %d", d->block_count, in->block_count);
         return 1;
     }
     for (int b = 0; b < in->block_count; b++) {
@@ -298,18 +308,23 @@ static int cdtext_differs(const pm_cdtext_decoded *d, const pm_cdtext_input *in,
         const pm_cdtext_block_text *want = &in->blocks[b];
         if (db->language != in->languages[b] || db->first_track != 1 ||
             db->last_track != want->track_count) {
-            snprintf(why, size, "block %d: language %d, tracks %d-%d where the project has "
-                     "language %d, tracks 1-%d", b, db->language, db->first_track,
-                     db->last_track, in->languages[b], want->track_count);
+            snprintf(why, size,
+                     "block %d: language %d, tracks %d-%d where the project has "
+                     "language %d, tracks 1-%d",
+                     b, db->language, db->first_track, db->last_track, in->languages[b],
+                     want->track_count);
             return 1;
         }
         for (int type = 0; type < PM_CDTEXT_TYPE_COUNT; type++)
             for (int k = 0; k <= want->track_count; k++) {
-                const char *expected = text_or_empty(want->texts[type] ? want->texts[type][k] : NULL);
+                const char *expected =
+                    text_or_empty(want->texts[type] ? want->texts[type][k] : NULL);
                 const char *got = text_or_empty(db->texts[type] ? db->texts[type][k] : NULL);
                 if (strcmp(expected, got) != 0) {
-                    snprintf(why, size, "block %d, %s of %s%.0d: \"%.40s\" where the project has "
-                             "\"%.40s\"", b, pm_cdtext_type_name((pm_cdtext_type)type),
+                    snprintf(why, size,
+                             "block %d, %s of %s%.0d: \"%.40s\" where the project has "
+                             "\"%.40s\"",
+                             b, pm_cdtext_type_name((pm_cdtext_type)type),
                              k ? "track " : "the disc", k, got, expected);
                     return 1;
                 }
@@ -369,8 +384,8 @@ static pm_status check_cdtext(verifier *v)
     if (status == PM_OK && v->files.cdt)
         status = check_cdtext_file(v, cdt_file, &in, &cdt_bytes, &cdt_size);
     if (status == PM_OK && ddp_bytes && cdt_bytes)
-        add_check(v, ddp_size == cdt_size && memcmp(ddp_bytes, cdt_bytes, ddp_size) == 0,
-                  cdt_file, "holds the same packs as %s", ddp_file);
+        add_check(v, ddp_size == cdt_size && memcmp(ddp_bytes, cdt_bytes, ddp_size) == 0, cdt_file,
+                  "holds the same packs as %s", ddp_file);
     free(ddp_bytes);
     free(cdt_bytes);
     pm_cdtext_input_fini(&in);
@@ -395,10 +410,12 @@ static pm_status check_ddp(verifier *v)
         pm_ddp_free(ddp);
         return status;
     }
-    add_check(v, status == PM_OK, PM_CD_DDP_DIR, "%s", status == PM_OK
-              ? "reads and passes the DDP 2.00 rules (structure, checksums, PQ order, Red Book, "
-                "codes, CD-TEXT CRCs)"
-              : "fails the DDP 2.00 rules (see the errors naming its files)");
+    add_check(
+        v, status == PM_OK, PM_CD_DDP_DIR, "%s",
+        status == PM_OK
+            ? "reads and passes the DDP 2.00 rules (structure, checksums, PQ order, Red Book, "
+              "codes, CD-TEXT CRCs)"
+            : "fails the DDP 2.00 rules (see the errors naming its files)");
     if (ddp && ddp->pq) {
         char pq_file[64];
         snprintf(pq_file, sizeof pq_file, "%s/%s", PM_CD_DDP_DIR,
@@ -434,8 +451,9 @@ static pm_status check_sheets(verifier *v)
             snprintf(path, sizeof path, "%s/%s", v->dir, name);
             int readable = pm_read_file(path, &text, &size) == PM_OK;
             add_check(v, readable && size == want.length && memcmp(text, want.data, size) == 0,
-                      name, "%s", readable ? "is the text the project and its plan give"
-                                           : "is missing or cannot be read");
+                      name, "%s",
+                      readable ? "is the text the project and its plan give"
+                               : "is missing or cannot be read");
             free(text);
         }
         pm_strbuf_fini(&want);
@@ -452,8 +470,12 @@ pm_status pm_cd_verify(const pm_project *p, const char *dir, pm_format_check *ch
 {
     if (!p->plan || !p->plan->has_cd)
         return PM_ERR_USAGE;
-    verifier v = {.p = p, .dir = dir, .checks = checks, .max_checks = max_checks,
-                  .check_count = check_count, .diag = diag};
+    verifier v = {.p = p,
+                  .dir = dir,
+                  .checks = checks,
+                  .max_checks = max_checks,
+                  .check_count = check_count,
+                  .diag = diag};
     pm_cd_files_of(p, &v.files);
     pm_status status = v.files.ddp ? check_ddp(&v) : PM_OK;
     if (status == PM_OK)
