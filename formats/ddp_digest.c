@@ -33,21 +33,6 @@ typedef struct image_scan {
     uint64_t frames;        /* non-zero left samples among those compared */
 } image_scan;
 
-static void say(const pm_ddp *ddp, pm_diag *diag, pm_severity severity, const char *name, int line,
-                const char *fmt, ...) PM_PRINTF(6, 7);
-
-static void say(const pm_ddp *ddp, pm_diag *diag, pm_severity severity, const char *name, int line,
-                const char *fmt, ...)
-{
-    char path[4200], message[1024];
-    pm_ddp_path(ddp, name, path, sizeof path);
-    va_list args;
-    va_start(args, fmt);
-    vsnprintf(message, sizeof message, fmt, args);
-    va_end(args);
-    pm_diag_add(diag, severity, path, line, NULL, "%s", message);
-}
-
 static void scan(image_scan *s, uint64_t offset, const unsigned char *b, size_t n)
 {
     uint64_t pause_bytes = (uint64_t)PM_CD_PAUSE_MIN_CDF * PM_CD_BYTES_PER_SECTOR;
@@ -135,29 +120,29 @@ static void check_coverage(const pm_ddp *ddp, pm_diag *diag)
     for (size_t f = 0; f < ddp->sumfile_count; f++)
         entries += ddp->sumfiles[f].count;
     if (entries == 0) {
-        say(ddp, diag, PM_SEV_WARNING, "", 0, "no checksum file (CHECKSUM.MD5 or another "
+        pm_ddp_say(ddp, diag, PM_SEV_WARNING, "", 0, "no checksum file (CHECKSUM.MD5 or another "
             "writer's, ddp-notes 1.9) beside the fileset: a copy of it cannot be proven");
         return;
     }
     const char *fixed[] = {"DDPID", "DDPMS"};
     for (int i = 0; i < 2; i++)
         if (pm_ddp_find_file(ddp, fixed[i]) && !covered(ddp, pm_ddp_find_file(ddp, fixed[i])))
-            say(ddp, diag, PM_SEV_WARNING, fixed[i], 0, "is in no checksum file");
+            pm_ddp_say(ddp, diag, PM_SEV_WARNING, fixed[i], 0, "is in no checksum file");
     for (size_t i = 0; i < ddp->map_count; i++)
         if (ddp->maps[i].file && !covered(ddp, ddp->maps[i].file))
-            say(ddp, diag, PM_SEV_WARNING, ddp->maps[i].file, 0, "is in no checksum file");
+            pm_ddp_say(ddp, diag, PM_SEV_WARNING, ddp->maps[i].file, 0, "is in no checksum file");
 }
 
 static void check_image(const pm_ddp *ddp, const image_scan *s, const char *name, pm_diag *diag)
 {
     if (s->nonzero_pause)
         /* UNCONFIRMED whether a plant requires it, but every writer studied leaves it silent. */
-        say(ddp, diag, PM_SEV_WARNING, name, 0, "holds %llu non-zero bytes in its first 150 "
+        pm_ddp_say(ddp, diag, PM_SEV_WARNING, name, 0, "holds %llu non-zero bytes in its first 150 "
             "sectors, the 2 s before any track that every writer leaves silent",
             (unsigned long long)s->nonzero_pause);
     /* Section 0: little-endian only; warn when big-endian reading is far smoother. */
     if (s->frames >= 588 && s->swapped * 4.0 < s->native)
-        say(ddp, diag, PM_SEV_WARNING, name, 0, "looks byte-swapped: its samples read "
+        pm_ddp_say(ddp, diag, PM_SEV_WARNING, name, 0, "looks byte-swapped: its samples read "
             "big-endian are far smoother than read little-endian, and DDP audio is "
             "little-endian");
 }
@@ -184,7 +169,7 @@ pm_status pm_ddp_check_content(const pm_ddp *ddp, pm_diag *diag)
             const pm_ddp_sum *e = &ddp->sumfiles[f].sums[i];
             const char *found = pm_ddp_find_file(ddp, e->name);
             if (!found) {
-                say(ddp, diag, PM_SEV_ERROR, ddp->sumfiles[f].name, e->line, "names %s, which is "
+                pm_ddp_say(ddp, diag, PM_SEV_ERROR, ddp->sumfiles[f].name, e->line, "names %s, which is "
                     "not in the folder", e->name);
                 invalid = 1;
                 continue;
@@ -196,7 +181,7 @@ pm_status pm_ddp_check_content(const pm_ddp *ddp, pm_diag *diag)
     image_scan s = {0};
     for (size_t i = 0; i < count; i++)
         if (digest(ddp, &targets[i], block, &s) != PM_OK) {
-            say(ddp, diag, PM_SEV_ERROR, targets[i].name, 0, "cannot be read");
+            pm_ddp_say(ddp, diag, PM_SEV_ERROR, targets[i].name, 0, "cannot be read");
             targets[i].failed = io = 1;
         }
     for (size_t f = 0; f < ddp->sumfile_count; f++)
@@ -208,7 +193,7 @@ pm_status pm_ddp_check_content(const pm_ddp *ddp, pm_diag *diag)
                 continue;
             const char *have = e->kind == PM_DDP_SUM_MD5 ? t->md5 : t->crc;
             if (strcmp(have, e->digest) != 0) {
-                say(ddp, diag, PM_SEV_ERROR, t->name, 0, "does not match %s line %d: its %s is "
+                pm_ddp_say(ddp, diag, PM_SEV_ERROR, t->name, 0, "does not match %s line %d: its %s is "
                     "%s, the line gives %s; the file changed after the checksum was made",
                     ddp->sumfiles[f].name, e->line, e->kind == PM_DDP_SUM_MD5 ? "MD5" : "CRC-32",
                     have, e->digest);

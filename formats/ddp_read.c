@@ -73,12 +73,8 @@ void pm_ddp_path(const pm_ddp *ddp, const char *name, char *out, size_t size)
         snprintf(out, size, "%s", name);
 }
 
-/* An error about file name of the fileset. */
-static void fault(const pm_ddp *ddp, pm_diag *diag, pm_severity severity, const char *name,
-                  const char *fmt, ...) PM_PRINTF(5, 6);
-
-static void fault(const pm_ddp *ddp, pm_diag *diag, pm_severity severity, const char *name,
-                  const char *fmt, ...)
+void pm_ddp_say(const pm_ddp *ddp, pm_diag *diag, pm_severity severity, const char *name,
+                int line, const char *fmt, ...)
 {
     char path[4200], message[1024];
     pm_ddp_path(ddp, name, path, sizeof path);
@@ -86,7 +82,7 @@ static void fault(const pm_ddp *ddp, pm_diag *diag, pm_severity severity, const 
     va_start(args, fmt);
     vsnprintf(message, sizeof message, fmt, args);
     va_end(args);
-    pm_diag_add(diag, severity, path, 0, NULL, "%s", message);
+    pm_diag_add(diag, severity, path, line, NULL, "%s", message);
 }
 
 const char *pm_ddp_find_file(const pm_ddp *ddp, const char *name)
@@ -138,10 +134,10 @@ static pm_status read_id(pm_ddp *ddp, pm_diag *diag)
         return status;
     if (status != PM_OK || n < PM_DDP_ID_BYTES) {
         if (status == PM_OK)
-            fault(ddp, diag, PM_SEV_ERROR, "DDPID", "is %zu bytes; a DDP identifier is one "
+            pm_ddp_say(ddp, diag, PM_SEV_ERROR, "DDPID", 0, "is %zu bytes; a DDP identifier is one "
                   "record of %d bytes", n, PM_DDP_ID_BYTES);
         else
-            fault(ddp, diag, PM_SEV_ERROR, "DDPID", "%s; every DDP fileset has a file named "
+            pm_ddp_say(ddp, diag, PM_SEV_ERROR, "DDPID", 0, "%s; every DDP fileset has a file named "
                   "DDPID", status == PM_ERR_USAGE ? "is far too large" : "is missing");
         free(b);
         return PM_OK;
@@ -150,7 +146,7 @@ static pm_status read_id(pm_ddp *ddp, pm_diag *diag)
     field_text(id->level, sizeof id->level, b, 8);
     /* ddpLib accepts DDP 1.01, 2.00 and 2.10; what follows "DDP " is only kept for info. */
     if (memcmp(b, "DDP ", 4) != 0) {
-        fault(ddp, diag, PM_SEV_ERROR, "DDPID", "starts with \"%s\" where a DDP identifier "
+        pm_ddp_say(ddp, diag, PM_SEV_ERROR, "DDPID", 0, "starts with \"%s\" where a DDP identifier "
               "starts with \"DDP 2.00\" (or another level): this is not a DDP fileset",
               id->level);
     } else {
@@ -178,7 +174,7 @@ static pm_status read_id(pm_ddp *ddp, pm_diag *diag)
         }
     }
     if (n != PM_DDP_ID_BYTES)
-        fault(ddp, diag, PM_SEV_WARNING, "DDPID", "is %zu bytes; only the first %d are the "
+        pm_ddp_say(ddp, diag, PM_SEV_WARNING, "DDPID", 0, "is %zu bytes; only the first %d are the "
               "DDP identifier", n, PM_DDP_ID_BYTES);
     free(b);
     return PM_OK;
@@ -197,7 +193,7 @@ static void map_number(pm_ddp *ddp, pm_diag *diag, const pm_ddp_map *m, const un
     if (r < 0) {
         char text[32];
         field_text(text, sizeof text, p, n);
-        fault(ddp, diag, PM_SEV_ERROR, "DDPMS", "map packet %d (%s %s): %s \"%s\" is not a "
+        pm_ddp_say(ddp, diag, PM_SEV_ERROR, "DDPMS", 0, "map packet %d (%s %s): %s \"%s\" is not a "
               "number", m->number, m->dst, m->dsi, field, text);
     }
     if (r != 1)
@@ -236,7 +232,7 @@ static int parse_map(pm_ddp *ddp, pm_diag *diag, const unsigned char *b, pm_ddp_
     field_text(m->dst, sizeof m->dst, b + 4, 2);
     field_text(m->dsi, sizeof m->dsi, b + 74, PM_DDP_DSI_MAX);
     if (memcmp(b, "VVVM", 4) != 0) {
-        fault(ddp, diag, PM_SEV_ERROR, "DDPMS", "map packet %d: MPV is \"%s\" where a valid map "
+        pm_ddp_say(ddp, diag, PM_SEV_ERROR, "DDPMS", 0, "map packet %d: MPV is \"%s\" where a valid map "
               "packet starts with VVVM; the packet is ignored", m->number, m->mpv);
         return 0;
     }
@@ -265,7 +261,7 @@ static int parse_map(pm_ddp *ddp, pm_diag *diag, const unsigned char *b, pm_ddp_
     m->siz = (int)v;
     map_number(ddp, diag, m, b + 104, 9, "OFS", &m->ofs);
     if (!plain_name(m->dsi)) {
-        fault(ddp, diag, PM_SEV_ERROR, "DDPMS", "map packet %d (%s): DSI \"%s\" is not a file "
+        pm_ddp_say(ddp, diag, PM_SEV_ERROR, "DDPMS", 0, "map packet %d (%s): DSI \"%s\" is not a file "
               "name; DSI names a file beside DDPMS", m->number, m->dst, m->dsi);
         m->dsi[0] = '\0';
     }
@@ -281,12 +277,12 @@ static pm_status read_maps(pm_ddp *ddp, pm_diag *diag)
     if (status == PM_ERR_NOMEM)
         return status;
     if (status != PM_OK) {
-        fault(ddp, diag, PM_SEV_ERROR, "DDPMS", "%s; every DDP fileset has the map stream "
+        pm_ddp_say(ddp, diag, PM_SEV_ERROR, "DDPMS", 0, "%s; every DDP fileset has the map stream "
               "DDPMS", status == PM_ERR_USAGE ? "is far too large" : "is missing");
         return PM_OK;
     }
     if (n % PM_DDP_MAP_BYTES)
-        fault(ddp, diag, PM_SEV_ERROR, "DDPMS", "is %zu bytes, not a whole number of %d-byte map "
+        pm_ddp_say(ddp, diag, PM_SEV_ERROR, "DDPMS", 0, "is %zu bytes, not a whole number of %d-byte map "
               "packets; the last %zu bytes are ignored", n, PM_DDP_MAP_BYTES,
               n % PM_DDP_MAP_BYTES);
     size_t count = n / PM_DDP_MAP_BYTES;
@@ -306,7 +302,7 @@ static pm_status read_maps(pm_ddp *ddp, pm_diag *diag)
     }
     free(b);
     if (count == 0)
-        fault(ddp, diag, PM_SEV_ERROR, "DDPMS", "holds no map packet");
+        pm_ddp_say(ddp, diag, PM_SEV_ERROR, "DDPMS", 0, "holds no map packet");
     return PM_OK;
 }
 
@@ -325,11 +321,11 @@ static void find_streams(pm_ddp *ddp, pm_diag *diag)
             m->file = pm_strdup(found);
             m->file_size = size > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)size;
             if (m->file && strcmp(found, m->dsi) != 0)
-                fault(ddp, diag, PM_SEV_WARNING, m->dsi, "is named \"%s\" in the folder; DSI "
+                pm_ddp_say(ddp, diag, PM_SEV_WARNING, m->dsi, 0, "is named \"%s\" in the folder; DSI "
                       "of map packet %d says \"%s\", and a plant's system may not match names "
                       "ignoring case", found, m->number, m->dsi);
         } else {
-            fault(ddp, diag, PM_SEV_ERROR, m->dsi, "is missing: map packet %d (%s%s%s) names it "
+            pm_ddp_say(ddp, diag, PM_SEV_ERROR, m->dsi, 0, "is missing: map packet %d (%s%s%s) names it "
                   "in its DSI", m->number, m->dst, *m->sub ? " " : "", m->sub);
         }
         int *slot = m->role == PM_DDP_ROLE_AUDIO    ? &ddp->audio
@@ -342,17 +338,17 @@ static void find_streams(pm_ddp *ddp, pm_diag *diag)
             *slot = (int)i;
         else
             /* XLD refuses a second audio stream or a second PQ stream (1.4): so do we. */
-            fault(ddp, diag, PM_SEV_ERROR, "DDPMS", "map packet %d is a second %s stream (%s); "
+            pm_ddp_say(ddp, diag, PM_SEV_ERROR, "DDPMS", 0, "map packet %d is a second %s stream (%s); "
                   "map packet %d already is one, and a fileset has one", m->number,
                   what[m->role], m->dsi, ddp->maps[*slot].number);
     }
     if (ddp->audio < 0)
-        fault(ddp, diag, PM_SEV_ERROR, "DDPMS", "has no audio stream: no map packet with DST D0 "
+        pm_ddp_say(ddp, diag, PM_SEV_ERROR, "DDPMS", 0, "has no audio stream: no map packet with DST D0 "
               "and CDM DA");
     else if (ddp->maps[ddp->audio].file)
         ddp->image_size = ddp->maps[ddp->audio].file_size;
     if (ddp->pq_map < 0)
-        fault(ddp, diag, PM_SEV_ERROR, "DDPMS", "has no PQ stream: no map packet with DST S0 and "
+        pm_ddp_say(ddp, diag, PM_SEV_ERROR, "DDPMS", 0, "has no PQ stream: no map packet with DST S0 and "
               "SUB \"PQ DESCR\"");
 }
 
@@ -370,7 +366,7 @@ static int pq_number(pm_ddp *ddp, pm_diag *diag, const char *file, int number,
     }
     char text[4];
     field_text(text, sizeof text, p, 2);
-    fault(ddp, diag, PM_SEV_ERROR, file, "packet %d: %s \"%s\" is %s; the packet is ignored",
+    pm_ddp_say(ddp, diag, PM_SEV_ERROR, file, 0, "packet %d: %s \"%s\" is %s; the packet is ignored",
           number, field, text, r == 0 ? "blank where a number is needed" : "not a number");
     return 0;
 }
@@ -381,7 +377,7 @@ static int parse_pq(pm_ddp *ddp, pm_diag *diag, const char *file, const unsigned
     if (memcmp(b, "VVVS", 4) != 0) {
         char spv[5];
         field_text(spv, sizeof spv, b, 4);
-        fault(ddp, diag, PM_SEV_ERROR, file, "packet %d: SPV is \"%s\" where a valid PQ packet "
+        pm_ddp_say(ddp, diag, PM_SEV_ERROR, file, 0, "packet %d: SPV is \"%s\" where a valid PQ packet "
               "starts with VVVS; the packet is ignored", q->number, spv);
         return 0;
     }
@@ -407,7 +403,7 @@ static int parse_pq(pm_ddp *ddp, pm_diag *diag, const char *file, const unsigned
     else {
         char cb1[3];
         field_text(cb1, sizeof cb1, b + 16, 2);
-        fault(ddp, diag, PM_SEV_ERROR, file, "packet %d (track %02d index %02d): CB1 \"%s\" does "
+        pm_ddp_say(ddp, diag, PM_SEV_ERROR, file, 0, "packet %d (track %02d index %02d): CB1 \"%s\" does "
               "not start with the Q control nibble in hex (\"01\", \"21\", \"0S\" ...); the "
               "packet is ignored", q->number, q->track, q->index, cb1);
         return 0;
@@ -430,12 +426,12 @@ static pm_status read_pq(pm_ddp *ddp, pm_diag *diag)
     if (status == PM_ERR_NOMEM)
         return status;
     if (status != PM_OK) {
-        fault(ddp, diag, PM_SEV_ERROR, file, "%s", status == PM_ERR_USAGE
+        pm_ddp_say(ddp, diag, PM_SEV_ERROR, file, 0, "%s", status == PM_ERR_USAGE
               ? "is far too large for PQ descriptors of one CD" : "cannot be read");
         return PM_OK;
     }
     if (n % PM_DDP_PQ_BYTES)
-        fault(ddp, diag, PM_SEV_ERROR, file, "is %zu bytes, not a whole number of %d-byte PQ "
+        pm_ddp_say(ddp, diag, PM_SEV_ERROR, file, 0, "is %zu bytes, not a whole number of %d-byte PQ "
               "packets; the last %zu bytes are ignored", n, PM_DDP_PQ_BYTES, n % PM_DDP_PQ_BYTES);
     size_t count = n / PM_DDP_PQ_BYTES;
     ddp->pq = pm_alloc_zeroed(count ? count : 1, sizeof *ddp->pq);
@@ -452,7 +448,7 @@ static pm_status read_pq(pm_ddp *ddp, pm_diag *diag)
     }
     free(b);
     if (count == 0)
-        fault(ddp, diag, PM_SEV_ERROR, file, "holds no PQ packet");
+        pm_ddp_say(ddp, diag, PM_SEV_ERROR, file, 0, "holds no PQ packet");
     return PM_OK;
 }
 
@@ -468,7 +464,7 @@ static pm_status read_cdtext(pm_ddp *ddp, pm_diag *diag)
     if (status == PM_ERR_NOMEM)
         return status;
     if (status != PM_OK) {
-        fault(ddp, diag, PM_SEV_ERROR, file, "%s", status == PM_ERR_USAGE
+        pm_ddp_say(ddp, diag, PM_SEV_ERROR, file, 0, "%s", status == PM_ERR_USAGE
               ? "is far too large for CD-TEXT (at most 8 blocks of 256 packs of 18 bytes)"
               : "cannot be read");
         return PM_OK;
@@ -512,7 +508,7 @@ static pm_status read_sums(pm_ddp *ddp, pm_diag *diag)
             return status;
         if (status != PM_OK) {
             sf->unreadable = 1;
-            fault(ddp, diag, PM_SEV_ERROR, name, "%s", status == PM_ERR_USAGE
+            pm_ddp_say(ddp, diag, PM_SEV_ERROR, name, 0, "%s", status == PM_ERR_USAGE
                   ? "is too large to be a checksum file" : "cannot be read");
             continue;
         }
@@ -521,7 +517,7 @@ static pm_status read_sums(pm_ddp *ddp, pm_diag *diag)
         if (status != PM_OK)
             return status;
         if (sf->count == 0)
-            fault(ddp, diag, PM_SEV_WARNING, name, "looks like a checksum file, but no line of "
+            pm_ddp_say(ddp, diag, PM_SEV_WARNING, name, 0, "looks like a checksum file, but no line of "
                   "it gives an MD5 or a CRC-32 of a file");
     }
     return PM_OK;

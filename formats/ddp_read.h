@@ -190,6 +190,10 @@ pm_status pm_ddp_read_memory(const pm_ddp_memfile *files, size_t count, pm_diag 
  * is "". */
 void pm_ddp_path(const pm_ddp *ddp, const char *name, char *out, size_t size);
 
+/* A message about the fileset's file name (at line, 0 for none) to diag, naming its path. */
+void pm_ddp_say(const pm_ddp *ddp, pm_diag *diag, pm_severity severity, const char *name,
+                int line, const char *fmt, ...) PM_PRINTF(6, 7);
+
 /*
  * The file in the folder that name refers to: the same name, else the one name matches ignoring
  * case (files copied through other systems change case). Borrowed from the model; NULL when

@@ -13,7 +13,7 @@
 # of order. The same project renders to the same bytes twice, and with -j 1 and -j 2.
 # sox, ffmpeg and md5sum are needed: their checks fail under CI=true when missing, else skip.
 set -u
-: "${PREMASTER:?}" "${MKAUDIO:?}" "${TESTS_SRCDIR:?}" "${TOP_SRCDIR:?}"
+: "${PREMASTER:?}" "${MKAUDIO:?}" "${TAGTOOL:?}" "${TESTS_SRCDIR:?}" "${TOP_SRCDIR:?}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pm-cd.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 . "$TESTS_SRCDIR/tap-lib.sh"

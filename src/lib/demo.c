@@ -8,12 +8,11 @@
  * threads, so the same bytes come out on every run.
  */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* open, fsync, mkdir, lstat: POSIX on top of -std=c11 */
+#define _POSIX_C_SOURCE 200809L /* mkdir, lstat, unlink: POSIX on top of -std=c11 */
 #endif
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <sndfile.h>
 #include <stdarg.h>
@@ -24,6 +23,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "fsutil.h"
 #include "premaster.h"
 #include "strbuf.h"
 
@@ -408,7 +408,7 @@ static long synth_block(synth *s, double *buf)
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Files: everything is written under a temporary name and renamed into place. */
+/* Files: everything is written under a temporary name and renamed into place (fsutil.h). */
 
 static char *path_printf(const char *fmt, ...) PM_PRINTF(1, 2);
 static char *path_printf(const char *fmt, ...)
@@ -422,56 +422,30 @@ static char *path_printf(const char *fmt, ...)
     return pm_strbuf_take(&buf);
 }
 
-/* ".NAME.tmp" beside NAME: the same folder, so rename() stays on one filesystem and is atomic. */
-static char *temp_path(const char *final)
+/*
+ * Track t's mix, atomically: 96 kHz, 24-bit stereo WAV, written block by block under
+ * pm_temp_name(final), its peak at PEAK_DBFS, then committed (flushed and renamed). On failure
+ * nothing is left under either name.
+ */
+static pm_status write_mix(const char *final, const demo_track *t, double *buf, pm_diag *diag)
 {
-    const char *slash = strrchr(final, '/');
-    int dir_len = slash ? (int)(slash - final + 1) : 0;
-    return path_printf("%.*s.%s.tmp", dir_len, final, final + dir_len);
-}
-
-static pm_status write_text(int fd, const char *text, const char *final, const char *tmp,
-                            pm_diag *diag)
-{
-    size_t done = 0, size = strlen(text);
-    while (done < size) {
-        ssize_t n = write(fd, text + done, size - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            pm_diag_add(diag, PM_SEV_ERROR, final, 0, NULL, "cannot write %s: %s", tmp,
-                        n < 0 ? strerror(errno) : "nothing was written");
-            return PM_ERR_IO;
-        }
-        done += (size_t)n;
-    }
-    return PM_OK;
-}
-
-/* One mix: 96 kHz, 24-bit stereo WAV, written block by block, its peak at PEAK_DBFS. */
-static pm_status write_mix(int fd, const demo_track *t, double *buf, const char *final,
-                           const char *tmp, pm_diag *diag)
-{
-    pm_status status = PM_OK;
+    char tmp[4096];
+    pm_temp_name(final, tmp, sizeof tmp);
     SF_INFO info = {.samplerate = RATE, .channels = 2, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_24};
-    synth s;
-    long n;
-    int closed;
-    double peak = 0.0, gain = 1.0;
-    /* close_desc 0: libsndfile leaves the descriptor open, so it can be fsynced after sf_close. */
-    SNDFILE *sf = sf_open_fd(fd, SFM_WRITE, &info, 0);
-
+    SNDFILE *sf = sf_open(tmp, SFM_WRITE, &info);
     if (!sf) {
         pm_diag_add(diag, PM_SEV_ERROR, final, 0, NULL, "cannot write %s: %s", tmp,
                     sf_strerror(NULL));
-        status = PM_ERR_IO;
-        goto fail;
+        return PM_ERR_IO;
     }
     /*
      * Two runs of the same, exactly repeatable synthesis: the first finds the peak, the second
      * writes the audio scaled to put it on PEAK_DBFS. The level is exact without holding the
      * track in memory, and the file cannot clip.
      */
+    synth s;
+    long n;
+    double peak = 0.0, gain = 1.0;
     for (int pass = 0; pass < 2; pass++) {
         synth_init(&s, t);
         while ((n = synth_block(&s, buf)) > 0) {
@@ -482,78 +456,22 @@ static pm_status write_mix(int fd, const demo_track *t, double *buf, const char 
             if (pass == 1 && sf_writef_double(sf, buf, n) != n) {
                 pm_diag_add(diag, PM_SEV_ERROR, final, 0, NULL, "cannot write %s: %s", tmp,
                             sf_strerror(sf));
-                status = PM_ERR_IO;
-                goto fail;
+                sf_close(sf);
+                unlink(tmp);
+                return PM_ERR_IO;
             }
         }
         gain = pow(10.0, PEAK_DBFS / 20.0) / peak;
     }
     /* sf_close writes the header's final sizes: its failure is a write failure. */
-    closed = sf_close(sf);
-    sf = NULL;
+    int closed = sf_close(sf);
     if (closed != 0) {
         pm_diag_add(diag, PM_SEV_ERROR, final, 0, NULL, "cannot finish %s: %s", tmp,
                     sf_error_number(closed));
-        status = PM_ERR_IO;
-        goto fail;
-    }
-fail:
-    if (sf)
-        sf_close(sf);
-    return status;
-}
-
-/*
- * Write final atomically: text when it is not NULL, else track t's mix, into a temporary file
- * that is flushed to the disk and then renamed over final. A crash leaves the old file or the
- * whole new one, never a part; on failure the temporary file is removed.
- */
-static pm_status write_atomic(const char *final, const char *text, const demo_track *t,
-                              double *buf, pm_diag *diag)
-{
-    pm_status status = PM_OK;
-    int fd = -1, created = 0, synced, saved, closed;
-    char *tmp = temp_path(final);
-
-    if (!tmp) {
-        status = PM_ERR_NOMEM;
-        goto fail;
-    }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        pm_diag_add(diag, PM_SEV_ERROR, final, 0, NULL, "cannot create the temporary file %s: %s",
-                    tmp, strerror(errno));
-        status = PM_ERR_IO;
-        goto fail;
-    }
-    created = 1;
-    status = text ? write_text(fd, text, final, tmp, diag)
-                  : write_mix(fd, t, buf, final, tmp, diag);
-    if (status != PM_OK)
-        goto fail;
-    synced = fsync(fd) == 0;
-    saved = errno;
-    closed = close(fd) == 0;
-    fd = -1;
-    if (!synced || !closed) {
-        pm_diag_add(diag, PM_SEV_ERROR, final, 0, NULL, "cannot write %s to the disk: %s", tmp,
-                    strerror(synced ? errno : saved));
-        status = PM_ERR_IO;
-        goto fail;
-    }
-    if (rename(tmp, final) != 0) {
-        pm_diag_add(diag, PM_SEV_ERROR, final, 0, NULL, "cannot rename %s to this name: %s", tmp,
-                    strerror(errno));
-        status = PM_ERR_IO;
-        goto fail;
-    }
-fail:
-    if (fd >= 0)
-        close(fd);
-    if (status != PM_OK && created)
         unlink(tmp);
-    free(tmp);
-    return status;
+        return PM_ERR_IO;
+    }
+    return pm_commit_file(tmp, final, diag);
 }
 
 /* mkdir with mode 0777 (the umask applies), accepting a folder that is already there. */
@@ -678,10 +596,10 @@ pm_status pm_demo_write(const char *dir, int force, pm_diag *diag, char **projec
         goto fail;
     /* The audio first: the project file only appears once everything it names is in place. */
     for (int i = 0; i < DEMO_TRACKS; i++) {
-        if ((status = write_atomic(paths[1 + i], NULL, &tracks[i], buf, diag)) != PM_OK)
+        if ((status = write_mix(paths[1 + i], &tracks[i], buf, diag)) != PM_OK)
             goto fail;
     }
-    if ((status = write_atomic(paths[0], xml, NULL, NULL, diag)) != PM_OK)
+    if ((status = pm_write_file_atomic(paths[0], xml, strlen(xml), diag)) != PM_OK)
         goto fail;
     if (project_path) {
         *project_path = paths[0];
