@@ -104,6 +104,8 @@ check 'grep -q "lead-in   00     00:00:00        0  -             -  UPC/EAN 072
     "the UPC is in the PQ lead-in entry"
 check 'grep -q "DDPID: DDP 2.00, type CD, UPC/EAN 0724384960650" "$work/info.txt"' "and in DDPID"
 check '[ "$(grep -c "^  lead-out  01" "$work/info.txt")" = 2 ]' "the lead-out entry is written twice"
+check 'grep -q "D0  DA        audio    IMAGE.DAT          DSL $(leadout "$work/demo") sectors, PRE2 150, SSM 7, SCR 0" "$work/info.txt" && grep -q "S0  CDTEXT    CD-TEXT  CDTEXT.BIN" "$work/info.txt"' \
+    "DDPMS: the audio stream (DA, SSM 7, SCR 0, PRE2 150, DSL the lead-out) and the CD-TEXT stream"
 check 'grep -q "^  02        00 .*XXPMD2600002" "$work/info.txt" && grep -q "^  02        01 .*XXPMD2600002" "$work/info.txt"' \
     "the ISRC is on a track's index 00 and index 01 entries"
 check 'grep -q "report.json" "$work/demo/MANIFEST.sha256" && grep -q "\"format\": \"cd\"" "$work/demo/report.json"' \
