@@ -70,6 +70,10 @@ typedef struct pm_format_ops {
  * left), into out of size bytes. */
 void pm_release_name(const pm_project *p, char *out, size_t size);
 
+/* A target's result as report.json fields, without braces or a leading comma: "met", "passes",
+ * "ceiling_used_dbtp", "gain_db", "limiter_reduction_db", "clipped". */
+void pm_format_target_json(pm_strbuf *out, const pm_target_result *result);
+
 /* The formats this build offers, in render order; NULL-terminated. */
 extern const pm_format_ops *const pm_formats[];
 

@@ -5,10 +5,12 @@
 #include <ctype.h>
 #include <stdio.h>
 
+#include "cd.h"
 #include "format.h"
 #include "vinyl.h"
 
 const pm_format_ops *const pm_formats[] = {
+    &pm_cd_format,
     &pm_vinyl_format,
     NULL,
 };
@@ -25,4 +27,16 @@ void pm_release_name(const pm_project *p, char *out, size_t size)
     out[n] = '\0';
     if (n == 0 || out[0] == '.')
         snprintf(out, size, "album");
+}
+
+void pm_format_target_json(pm_strbuf *out, const pm_target_result *result)
+{
+    pm_strbuf_printf(out, "\"met\": %s, \"passes\": %d, \"ceiling_used_dbtp\": ",
+                     result->met ? "true" : "false", result->passes);
+    pm_strbuf_json_number(out, result->ceiling_used_dbtp, 3);
+    pm_strbuf_append(out, ", \"gain_db\": ");
+    pm_strbuf_json_number(out, result->gain_db, 2);
+    pm_strbuf_append(out, ", \"limiter_reduction_db\": ");
+    pm_strbuf_json_number(out, result->measure.limiter_reduction_db, 2);
+    pm_strbuf_printf(out, ", \"clipped\": %llu", (unsigned long long)result->measure.clipped);
 }

@@ -378,15 +378,9 @@ pm_status pm_vinyl_finish(pm_format_stage *st, const pm_target_result *results,
         pm_strbuf_printf(report, "\"size\": %d, \"speed\": %d, \"rate\": %ld, \"bits\": %d, ",
                          v->size_in, v->speed_rpm, st->rate, st->bits);
         json_num(report, "ceiling_dbtp", v->ceiling_dbtp, 2);
-        pm_strbuf_printf(report, ", \"met\": %s, \"passes\": %d, ", res->met ? "true" : "false",
-                         res->passes);
-        json_num(report, "ceiling_used_dbtp", res->ceiling_used_dbtp, 3);
         pm_strbuf_append(report, ", ");
-        json_num(report, "gain_db", res->gain_db, 2);
+        pm_format_target_json(report, res);
         pm_strbuf_append(report, ", ");
-        json_num(report, "limiter_reduction_db", res->measure.limiter_reduction_db, 2);
-        pm_strbuf_printf(report, ", \"clipped\": %llu, ",
-                         (unsigned long long)res->measure.clipped);
         json_num(report, "record_lufs", reads.record_lufs, 2);
         pm_strbuf_append(report, ",\n  \"sheet\": \"cutting-sheet.txt\",\n  ");
         json_fixed(st, &reads, report);
