@@ -178,6 +178,7 @@ typedef struct pm_streaming_target {
     long rate, bits;
     unsigned formats;
     int codec_check;
+    int mp3_vbr;  /* mp3="vbr": VBR V0; the default "cbr" is 320 kbps CBR */
     double release_sec;
 } pm_streaming_target;
 

@@ -20,6 +20,8 @@ typedef struct pm_segmeter {
     size_t count;
     double rate_hz;
     int64_t position;   /* frames measured so far */
+    int64_t whole_from; /* the whole is measured from this frame on (0 after init; set it
+                           before the first block): what comes before is not delivered */
 } pm_segmeter;
 
 /* Meters at rate_hz for 2 channels over count segments (the arrays are borrowed and must

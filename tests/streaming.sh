@@ -1,0 +1,164 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The streaming deliverable, cross-checked with ffmpeg/ffprobe, metaflac and sox: a synthetic
+# album of a very quiet, a middling and a very loud song, normalised by album and by track, in
+# every format; the files joined are the rendered stream (sox's samples hashed against the
+# digest the writer recorded); the hidden track as the first file and omitted; a target that
+# cannot be met exits 1 saying how close it came; the same bytes on a second render and with
+# -j 1 and -j 2.
+set -u
+: "${PREMASTER:?}" "${MKAUDIO:?}" "${TESTS_SRCDIR:?}"
+work=$(mktemp -d "${TMPDIR:-/tmp}/pm-streaming.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+. "$TESTS_SRCDIR/tap-lib.sh"
+TAP_ERR="$work/err"
+# The cross-checks need these; CI installs them, so there a missing one is a failure.
+for tool in ffmpeg ffprobe metaflac sox soxi sha256sum; do
+    if ! command -v "$tool" > /dev/null 2>&1; then
+        if [ "${CI:-}" = true ]; then
+            echo "not ok 1 - $tool is required under CI=true"
+            echo "1..1"
+            exit 1
+        fi
+        echo "1..0 # SKIP $tool is not installed"
+        exit 0
+    fi
+done
+
+# project FILE HTOA DELIVER: the album; HTOA is separate, omit or none.
+project() {
+    {
+        echo '<?xml version="1.0" encoding="UTF-8"?>'
+        echo '<premaster version="1">'
+        echo '  <album title="Stream Test" artist="Tester" upc="012345678905" date="2026-05-01"/>'
+        echo '  <tracks>'
+        [ "$2" != none ] && echo "    <htoa src=\"mid.wav\" title=\"Hidden\" streaming=\"$2\"/>"
+        echo '    <track src="quiet.wav" title="Very Quiet" gain="-20" gap="1"/>'
+        echo '    <track src="mid.wav" title="Middle: A/B?" gap="0.5"/>'
+        echo '    <track src="loud.wav" title="Very Loud" gain="18" crossfade="0.25"/>'
+        echo '  </tracks>'
+        echo "  <deliver>$3</deliver>"
+        echo '</premaster>'
+    } > "$work/$1"
+}
+
+render() { # NAME [ARGS...]: render NAME.xml into NAME/
+    name=$1
+    shift
+    "$PREMASTER" render "$work/$name.xml" -o "$work/$name" "$@" > /dev/null 2> "$work/err"
+}
+
+# ffmpeg's integrated loudness and true peak of a file (one decimal each).
+ebur128() { ffmpeg -nostats -hide_banner -i "$1" -af ebur128=peak=true -f null - 2>&1 |
+    sed -n -e 's/^ *I: *\(-*[0-9.]*\) LUFS$/I \1/p' -e 's/^ *Peak: *\(-*[0-9.inf]*\) dBFS$/P \1/p' |
+    tail -n 2 | tr '\n' ' '; }
+lufs_of() { ebur128 "$1" | sed 's/^I \([^ ]*\) .*/\1/'; }
+peak_of() { ebur128 "$1" | sed 's/.*P \([^ ]*\) *$/\1/'; }
+# within A B TOL: |A - B| <= TOL
+within() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
+# at_most A B: A <= B
+at_most() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+# The joined samples as the writer hashed them: 32-bit little-endian words, left-justified.
+joined_digest() { sox "$@" -t raw -e signed -b 32 -L - 2> /dev/null | sha256sum | cut -c1-64; }
+report() { python3 -c "import json,sys; r=json.load(open('$1')); $2"; }
+
+"$MKAUDIO" "$work/quiet.wav" 44100 2 4 > /dev/null
+"$MKAUDIO" "$work/mid.wav" 44100 2 3 > /dev/null
+"$MKAUDIO" "$work/loud.wav" 44100 2 4 wav24 square > /dev/null
+
+# ---- album normalisation, lossless ---------------------------------------------------------
+project album.xml none '
+    <streaming name="spot" preset="spotify" formats="flac wav" bits="24"/>
+    <streaming name="apple" preset="apple" formats="flac" rate="48000" bits="16"/>
+    <streaming name="amazon" preset="amazon" formats="wav" bits="32"/>'
+render album
+check '[ $? = 0 ]' "album normalisation to spotify, apple and amazon renders"
+d="$work/album/streaming/spot"
+check '[ -f "$d/01 Very Quiet.flac" ] && [ -f "$d/02 Middle_ A_B_.flac" ] && [ -f "$d/03 Very Loud.flac" ] && [ -f "$d/03 Very Loud.wav" ]' \
+    "files are named NN Title.ext, unsafe characters replaced"
+check '[ "$(ls -a "$d" | grep -c "tmp")" = 0 ]' "no temporary file is left"
+# lengths: file 1 = quiet (4 s) + the 0.5 s gap before track 2; file 2 = mid (3 s) less the
+# 0.25 s crossfade; file 3 = loud (4 s); track 1's 1 s gap is dropped.
+check '[ "$(metaflac --show-total-samples "$d/01 Very Quiet.flac")" = 198450 ] && [ "$(metaflac --show-total-samples "$d/02 Middle_ A_B_.flac")" = 121275 ] && [ "$(metaflac --show-total-samples "$d/03 Very Loud.flac")" = 176400 ]' \
+    "metaflac: each file runs from its track's start to the next's (gap in the previous file)"
+check '[ "$(metaflac --show-sample-rate --show-bps --show-channels "$d/02 Middle_ A_B_.flac" | tr "\n" " ")" = "44100 24 2 " ]' \
+    "metaflac: 44100 Hz, 24 bit, stereo at the working rate"
+a="$work/album/streaming/apple"
+check '[ "$(metaflac --show-sample-rate --show-bps "$a/01 Very Quiet.flac" | tr "\n" " ")" = "48000 16 " ] && [ "$(metaflac --show-total-samples "$a/01 Very Quiet.flac")" = 216000 ]' \
+    "apple: 48000 Hz, 16 bit, the file's span converted to 48 kHz"
+check '[ "$(ffprobe -v error -show_entries stream=sample_fmt,sample_rate -of csv=p=0 "$work/album/streaming/amazon/01 Very Quiet.wav")" = "flt,44100" ]' \
+    "ffprobe: bits=32 is a float WAV"
+for t in spot apple amazon; do
+    ext=flac
+    [ $t = amazon ] && ext=wav
+    sox "$work/album/streaming/$t/"*.$ext "$work/$t-joined.wav"
+    case $t in spot) want=-14 ceil=-1 ;; apple) want=-16 ceil=-1 ;; amazon) want=-14 ceil=-2 ;; esac
+    l=$(lufs_of "$work/$t-joined.wav") p=$(peak_of "$work/$t-joined.wav")
+    # ffmpeg prints one decimal: 0.1 LU of tolerance plus its rounding
+    check 'within "$l" "$want" 0.15' "$t: ffmpeg reads the album at $l LUFS, $want within 0.1 LU"
+    for f in "$work/album/streaming/$t/"*.$ext; do
+        p=$(peak_of "$f")
+        check 'at_most "$p" "$ceil"' "$t: ffmpeg's true peak of $(basename "$f"): $p dBTP, at most $ceil"
+    done
+done
+recorded=$(cut -c1-64 "$work/album/streaming/spot.samples.sha256")
+check '[ "$(joined_digest "$d/"*.flac)" = "$recorded" ] && [ "$(joined_digest "$d/"*.wav)" = "$recorded" ]' \
+    "sox joins the FLAC files, and the WAV files, into the stream the writer hashed"
+check '[ "$(joined_digest "$a/"*.flac)" = "$(cut -c1-64 "$work/album/streaming/apple.samples.sha256")" ]' \
+    "and the 16-bit files at 48 kHz too"
+check 'grep -q "\"samples_sha256\": \"$recorded\"" "$work/album/report.json"' "report.json records the digest"
+# The level differences between the songs survive album normalisation.
+q=$(lufs_of "$d/01 Very Quiet.flac") m=$(lufs_of "$d/02 Middle_ A_B_.flac")
+check 'within "$(awk -v a="$m" -v b="$q" "BEGIN { print a - b }")" 20 0.3' \
+    "album mode keeps the 20 dB between the quiet and the middle song ($q and $m LUFS)"
+
+# ---- track normalisation -------------------------------------------------------------------
+project track.xml none '
+    <streaming name="tracks" loudness="-16" ceiling="-1" normalize="track" formats="flac" bits="24"/>
+    <streaming name="noboost" loudness="-16" ceiling="-1" normalize="track" boost="no" formats="flac"/>'
+render track
+check '[ $? = 0 ]' "track normalisation renders"
+for f in "$work/track/streaming/tracks/"*.flac; do
+    l=$(lufs_of "$f")
+    check 'within "$l" -16 0.15' "track mode: ffmpeg reads $(basename "$f") at $l LUFS (-16)"
+done
+l=$(lufs_of "$work/track/streaming/noboost/01 Very Quiet.flac")
+check 'at_most "$l" -40' "boost=no never raises the quiet song ($l LUFS)"
+l=$(lufs_of "$work/track/streaming/noboost/03 Very Loud.flac")
+check 'within "$l" -16 0.15' "and still turns the loud one down ($l LUFS)"
+
+# ---- the hidden track ----------------------------------------------------------------------
+project htoa.xml separate '<streaming name="f" loudness="-14" formats="flac"/>'
+render htoa
+check '[ $? = 0 ] && [ -f "$work/htoa/streaming/f/01 Hidden.flac" ] && [ -f "$work/htoa/streaming/f/04 Very Loud.flac" ]' \
+    "a separate hidden track is file 01 and the numbering shifts"
+# the hidden track runs from its start (after track 1's 2 s pause... here 1 s) to track 1's
+check '[ "$(metaflac --show-total-samples "$work/htoa/streaming/f/01 Hidden.flac")" = 176400 ]' \
+    "the hidden track's file holds it and the gap before track 1"
+check '[ "$(joined_digest "$work/htoa/streaming/f/"*.flac)" = "$(cut -c1-64 "$work/htoa/streaming/f.samples.sha256")" ]' \
+    "the four files joined are the stream"
+project omit.xml omit '<streaming name="f" loudness="-14" formats="flac"/>'
+render omit
+check '[ $? = 0 ] && [ -f "$work/omit/streaming/f/01 Very Quiet.flac" ] && [ "$(ls "$work/omit/streaming/f" | wc -l)" = 3 ]' \
+    "an omitted hidden track has no file: track 1 is file 01"
+l=$(sox "$work/omit/streaming/f/"*.flac "$work/omit-joined.wav" && lufs_of "$work/omit-joined.wav")
+check 'within "$l" -14 0.15' "and the album of the files left is at $l LUFS"
+
+# ---- a target that cannot be met -----------------------------------------------------------
+# A sine's loudness is 3 dB under its peak (PLR 3 dB), and a limiter that holds the ceiling
+# keeps it a sine: -5 LUFS under a -6 dBTP ceiling is out of reach.
+sed -e '/<htoa/d' -e '/quiet.wav/d' -e '/loud.wav/d' "$work/omit.xml" |
+    sed 's|<streaming .*/>|<streaming name="hot" loudness="-5" ceiling="-6" formats="flac"/>|' \
+    > "$work/loud.xml"
+render loud
+check '[ $? = 1 ]' "-5 LUFS at -6 dBTP on a sine cannot be met: exit 1"
+check 'grep -q "streaming hot: the loudness reached -[0-9.]* LUFS, [-+][0-9.]* LU from the -5.0 LUFS target" "$work/err"' \
+    "and render says which target and how close it came"
+check '[ -f "$work/loud/streaming/hot/01 Middle_ A_B_.flac" ] && grep -q "\"not_met\"" "$work/loud/report.json"' \
+    "the closest pass is kept and the report says it was not met"
+
+# ---- the same bytes ------------------------------------------------------------------------
+render album -j 1 && grep -v report.json "$work/album/MANIFEST.sha256" > "$work/m1"
+render album -j 2 && grep -v report.json "$work/album/MANIFEST.sha256" > "$work/m2"
+check '[ -s "$work/m1" ] && cmp -s "$work/m1" "$work/m2"' "the same bytes on a second render, -j 1 and -j 2"
+tap_done
