@@ -284,6 +284,13 @@ static pm_status writer_end(void *context, int keep, const pm_target_measure *me
         pm_diag_add(diag, PM_SEV_ERROR, o->error_file, 0, NULL, "%s", o->error);
         status = PM_ERR_IO;
     }
+    /* without the codec check, the kept files are still decoded once, for the report */
+    double peak;
+    if (keep && status == PM_OK && o->lossy && !o->cfg.decoded &&
+        writer_decoded(o, &peak) != PM_OK) {
+        pm_diag_add(diag, PM_SEV_ERROR, o->error_file, 0, NULL, "%s", o->error);
+        status = PM_ERR_IO;
+    }
     int commit = keep && status == PM_OK;
     close_files(o, !commit);
     if (!commit)

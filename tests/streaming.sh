@@ -157,8 +157,43 @@ check 'grep -q "streaming hot: the loudness reached -[0-9.]* LUFS, [-+][0-9.]* L
 check '[ -f "$work/loud/streaming/hot/01 Middle_ A_B_.flac" ] && grep -q "\"not_met\"" "$work/loud/report.json"' \
     "the closest pass is kept and the report says it was not met"
 
+# ---- lossy formats and the codec check ------------------------------------------------------
+# No normalisation: the loud square wave keeps its level and the limiter holds it under -1 dBTP;
+# the lossy codecs decode it with peaks over that, and their own ceilings come down.
+project lossy.xml none '
+    <streaming name="promo" normalize="none" ceiling="-1" formats="flac mp3 opus ogg"/>
+    <streaming name="v0" loudness="-14" formats="mp3" mp3="vbr" rate="96000"/>'
+render lossy
+check '[ $? = 0 ]' "every format renders, with the codec check"
+d="$work/lossy/streaming/promo"
+probe() { ffprobe -v error -show_entries stream=codec_name,sample_rate,channels -of csv=p=0 "$1"; }
+check '[ "$(probe "$d/03 Very Loud.mp3")" = "mp3,44100,2" ] && [ "$(probe "$d/03 Very Loud.opus")" = "opus,48000,2" ] && [ "$(probe "$d/03 Very Loud.ogg")" = "vorbis,44100,2" ] && [ "$(probe "$work/lossy/streaming/v0/01 Very Quiet.mp3")" = "mp3,48000,2" ]' \
+    "ffprobe: mp3 and Vorbis at 44.1 kHz, opus at 48 kHz, mp3 of a 96 kHz target at 48 kHz"
+check '[ "$(ffprobe -v error -show_entries stream=bit_rate -of csv=p=0 "$d/02 Middle_ A_B_.mp3")" = 320000 ] && head -c 2048 "$d/02 Middle_ A_B_.mp3" | grep -aq Info' \
+    "mp3 is 320 kbps CBR (LAME's Info header)"
+check 'head -c 2048 "$work/lossy/streaming/v0/02 Middle_ A_B_.mp3" | grep -aq Xing' "mp3=\"vbr\" is VBR (a Xing header)"
+for f in "$d/"*.mp3 "$d/"*.opus "$d/"*.ogg; do
+    p=$(peak_of "$f")
+    check 'at_most "$p" -1' "ffmpeg decodes $(basename "$f") with a true peak of $p dBTP, at most -1"
+done
+# report: each lossy format's ceiling, what it needed, and each file's decoded figures
+report "$work/lossy/report.json" '
+s = [t for t in r["targets"] if t["format"] == "streaming"][0]
+for f in s["targets"][0]["formats"]:
+    print(f["format"], f["met"], f["passes"], f.get("codec_headroom_db", 0),
+          min(x["true_peak_dbtp"] for x in f["files"]) is not None,
+          max(x["true_peak_dbtp"] for x in f["files"]) <= -1.0,
+          all(x["integrated_lufs"] is not None for x in f["files"]))' > "$work/lossy.txt"
+check 'grep -q "^flac True 1 0 True True True" "$work/lossy.txt"' "the lossless files keep the -1 dBTP ceiling, met in one pass"
+check 'awk "/^ogg / && \$3 >= 2 && \$4 > 0 && \$6 == \"True\" && \$7 == \"True\"" "$work/lossy.txt" | grep -q .' \
+    "Vorbis needed its own lower ceiling: a second pass, the headroom in the report, every decoded peak within -1"
+check '[ "$(grep -c "True True True$" "$work/lossy.txt")" = 4 ]' \
+    "every format's files have their decoded loudness and peak in the report, within the ceiling"
+
 # ---- the same bytes ------------------------------------------------------------------------
-render album -j 1 && grep -v report.json "$work/album/MANIFEST.sha256" > "$work/m1"
-render album -j 2 && grep -v report.json "$work/album/MANIFEST.sha256" > "$work/m2"
-check '[ -s "$work/m1" ] && cmp -s "$work/m1" "$work/m2"' "the same bytes on a second render, -j 1 and -j 2"
+grep -v report.json "$work/lossy/MANIFEST.sha256" > "$work/m0"
+render lossy -j 1 && grep -v report.json "$work/lossy/MANIFEST.sha256" > "$work/m1"
+render lossy -j 2 && grep -v report.json "$work/lossy/MANIFEST.sha256" > "$work/m2"
+check '[ -s "$work/m1" ] && cmp -s "$work/m0" "$work/m1" && cmp -s "$work/m1" "$work/m2"' \
+    "the same bytes in every format on a second render, -j 1 and -j 2"
 tap_done
