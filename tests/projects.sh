@@ -11,7 +11,7 @@
 #   <!-- no-plan -->            nothing may be printed on standard output
 # The projects name their audio as audio/NAME; the files are made here with tests/mkaudio.
 set -u
-: "${PREMASTER:?}" "${MKAUDIO:?}" "${TESTS_SRCDIR:?}"
+: "${PREMASTER:?}" "${MKAUDIO:?}" "${TAGTOOL:?}" "${TESTS_SRCDIR:?}"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pm-projects.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -34,8 +34,12 @@ $MKAUDIO "$a/a44.wav" 44100 2 30 wav16 &&
     echo "Bail out! tests/mkaudio could not make the test audio"
     exit 1
 }
-printf '\211PNG\r\n\032\n' > "$work/cover.png"
-printf 'GIF89a' > "$work/cover.gif"
+# Artwork is read whole (formats/tags.h): real pictures, made by tests/tagtool.
+"$TAGTOOL" image png 64 64 "$work/cover.png" && "$TAGTOOL" image png 20 10 "$work/wide.png" &&
+    "$TAGTOOL" image cutpng 16 16 "$work/cut.png" && "$TAGTOOL" image gif 1 1 "$work/cover.gif" || {
+    echo "Bail out! tests/tagtool could not make the test pictures"
+    exit 1
+}
 
 projects=$(ls "$TESTS_SRCDIR"/projects/good.*.xml "$TESTS_SRCDIR"/projects/bad.*.xml)
 count=$(echo "$projects" | wc -l)

@@ -22,6 +22,7 @@
 #include "plan.h"
 #include "project.h"
 #include "strbuf.h"
+#include "tags.h"
 
 static void report(pm_diag *diag, const pm_project *p, pm_severity severity, int line,
                    const char *fmt, ...) PM_PRINTF(5, 6);
@@ -236,24 +237,28 @@ static void check_isrcs(const pm_project *p, pm_diag *diag)
         NOTE(p->album.line, "the album has no upc, so the CD carries no catalog number (MCN)");
 }
 
+/* The artwork as the streaming files will embed it (tags.h): JPEG or PNG, whole, or an error;
+ * the stores' warnings (not square, under 3000 x 3000) only when a streaming target will carry
+ * it. pm_artwork_load names the picture file; here each message goes to the <album> line. */
 static void check_artwork(const pm_project *p, pm_diag *diag)
 {
     const pm_album *a = &p->album;
     if (!a->artwork_path)
         return;
-    FILE *f = fopen(a->artwork_path, "rb");
-    if (!f) {
-        ERROR(a->line, "<album> artwork \"%s\" cannot be read: %s", a->artwork, strerror(errno));
-        return;
+    pm_diag *found = pm_diag_new();
+    pm_artwork art;
+    if (!found || pm_artwork_load(a->artwork_path, &art, found) == PM_ERR_NOMEM) {
+        ERROR(a->line, "<album> artwork \"%s\" could not be checked: out of memory", a->artwork);
+    } else {
+        for (size_t i = 0; i < pm_diag_count(found); i++) {
+            const pm_diag_entry *e = pm_diag_get(found, i);
+            if (e->severity == PM_SEV_ERROR || p->streaming_count > 0)
+                report(diag, p, e->severity, a->line, "<album> artwork \"%s\": %s", a->artwork,
+                       e->message);
+        }
+        pm_artwork_fini(&art);
     }
-    unsigned char magic[8] = {0};
-    size_t n = fread(magic, 1, sizeof magic, f);
-    fclose(f);
-    static const unsigned char png[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
-    int jpeg = n >= 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF;
-    if (!jpeg && !(n == 8 && memcmp(magic, png, 8) == 0))
-        ERROR(a->line, "<album> artwork \"%s\" is neither JPEG nor PNG, the formats streaming "
-              "files carry", a->artwork);
+    pm_diag_free(found);
 }
 
 /* ---- CD-TEXT ------------------------------------------------------------------------------- */
