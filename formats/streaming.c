@@ -138,7 +138,6 @@ static pm_status writer_begin(void *context, int pass, pm_diag *diag)
     for (size_t i = 0; i < o->file_count * o->format_count; i++) {
         o->files[i].written = 0;
         o->files[i].closed = 0;
-        o->files[i].pass_lufs = o->files[i].pass_peak_dbtp = -HUGE_VAL;
     }
     return PM_OK;
 }
@@ -230,25 +229,39 @@ static pm_status writer_write(void *context, const int32_t *interleaved,
     return status;
 }
 
+/* Read back the files of the pass in the first format (wav and flac decode alike): each one
+ * decoded and measured alone, and joined, into o->read. */
+static pm_status read_back(pm_streaming_out *o)
+{
+    for (size_t i = 0; i < o->file_count; i++)
+        if (!o->files[i].closed)
+            finish_file(o, i);
+    if (o->failed)
+        return PM_ERR_IO;
+    pm_streaming_read_fini(&o->read);
+    int subformat = pm_streaming_sf_format(codec_of(o, 0), o->bits) & SF_FORMAT_SUBMASK;
+    pm_status status = pm_streaming_read_files(o->temps, o->file_count, o->joined_start,
+                                               o->joined_end, o->rate, subformat, o->bits,
+                                               &o->read);
+    for (size_t i = 0; status == PM_OK && i < o->file_count; i++)
+        if (!o->read.opened[i] || !o->read.format_ok[i]) {
+            fail(o, o->files[i].path, "does not decode as it was written");
+            status = PM_ERR_IO;
+        }
+    if (status != PM_OK && !o->failed)
+        fail(o, o->files[0].path, "out of memory reading the files back");
+    return status;
+}
+
 /* The codec check: every file of the pass decoded and measured alone. */
 static pm_status writer_decoded(void *context, double *true_peak_dbtp)
 {
     pm_streaming_out *o = context;
     *true_peak_dbtp = -HUGE_VAL;
-    for (size_t i = 0; !o->failed && i < o->file_count; i++) {
-        pm_streaming_file *f = &o->files[i];
-        char why[256];
-        int64_t frames;
-        if (!f->closed)
-            finish_file(o, i);
-        if (o->failed)
-            break;
-        if (pm_streaming_measure_file(f->temp, &f->pass_lufs, &f->pass_peak_dbtp, &frames, why,
-                                      sizeof why) != PM_OK)
-            fail(o, f->path, why);
-        *true_peak_dbtp = fmax(*true_peak_dbtp, f->pass_peak_dbtp);
-    }
-    return o->failed ? PM_ERR_IO : PM_OK;
+    pm_status status = read_back(o);
+    for (size_t i = 0; status == PM_OK && i < o->file_count; i++)
+        *true_peak_dbtp = fmax(*true_peak_dbtp, pm_streaming_peak_dbtp(&o->read.each[i]));
+    return status;
 }
 
 /* streaming/<name>.samples.sha256: the digest of the lossless files' samples (streaming.h). */
@@ -280,33 +293,39 @@ static pm_status writer_end(void *context, int keep, const pm_target_measure *me
             status = PM_ERR_INTERNAL;
         }
     }
+    /* The kept files read back (the lossy ones already were, by the codec check): the
+     * report's figures and the tags' loudness are what the files decode to. */
+    int commit = keep && status == PM_OK;
+    if (commit && !o->cfg.decoded && read_back(o) != PM_OK)
+        commit = 0;
+    if (commit && !o->lossy) {
+        pm_sha256_final(&o->hash, o->hash_hex);
+        if (strcmp(o->hash_hex, o->read.digest) != 0)
+            fail(o, o->files[0].path, "the files do not decode to the samples written to them");
+    }
+    for (size_t i = 0; commit && !o->failed && i < o->file_count * o->format_count; i++) {
+        pm_streaming_file *f = &o->files[i];
+        size_t k = i % o->file_count;
+        pm_tag_set tags;
+        pm_streaming_tag_set(o->owner->p, f->item, (int)o->file_count,
+                             o->owner->has_art ? &o->owner->art : NULL, &o->read, k, &tags);
+        f->kept_lufs = o->read.each[k].integrated_lufs;
+        f->kept_peak_dbtp = pm_streaming_peak_dbtp(&o->read.each[k]);
+        f->kept_added_db = f->kept_peak_dbtp - measure->segment_true_peak_dbtp[k];
+        if (pm_tags_write(f->temp, &tags, diag) != PM_OK)
+            fail(o, f->path, "cannot be tagged");
+    }
     if (o->failed) {
         pm_diag_add(diag, PM_SEV_ERROR, o->error_file, 0, NULL, "%s", o->error);
         status = PM_ERR_IO;
+        commit = 0;
     }
-    /* without the codec check, the kept files are still decoded once, for the report */
-    double peak;
-    if (keep && status == PM_OK && o->lossy && !o->cfg.decoded &&
-        writer_decoded(o, &peak) != PM_OK) {
-        pm_diag_add(diag, PM_SEV_ERROR, o->error_file, 0, NULL, "%s", o->error);
-        status = PM_ERR_IO;
-    }
-    int commit = keep && status == PM_OK;
     close_files(o, !commit);
     if (!commit)
         return status;
-    for (size_t i = 0; i < o->file_count * o->format_count; i++) {
-        pm_streaming_file *f = &o->files[i];
-        size_t seg = i % o->file_count;
-        f->kept_lufs = o->lossy ? f->pass_lufs : measure->segment_lufs[seg];
-        f->kept_peak_dbtp = o->lossy ? f->pass_peak_dbtp : measure->segment_true_peak_dbtp[seg];
-        f->kept_added_db = o->lossy ? f->pass_peak_dbtp - measure->segment_true_peak_dbtp[seg]
-                                    : 0.0;
-    }
     for (size_t i = 0; status == PM_OK && i < o->file_count * o->format_count; i++)
         status = pm_commit_file(o->files[i].temp, o->files[i].path, diag);
     if (status == PM_OK && !o->lossy) {
-        pm_sha256_final(&o->hash, o->hash_hex);
         status = write_digest(o, diag);
     }
     return status;
@@ -330,9 +349,14 @@ static void streaming_free(pm_format_stage *st)
         free(o->files);
         free(o->segments);
         free(o->floats);
+        free(o->temps);
+        free(o->joined_start);
+        free(o->joined_end);
+        pm_streaming_read_fini(&o->read);
     }
     free(st->outs);
     free(st->configs);
+    pm_artwork_fini(&st->art);
     free(st);
 }
 
@@ -366,7 +390,11 @@ static pm_status out_init(pm_format_stage *st, pm_streaming_out *o, size_t targe
     o->segments = pm_alloc_zeroed(o->file_count ? o->file_count : 1, sizeof *o->segments);
     o->files = pm_alloc_zeroed(o->file_count * o->format_count + 1, sizeof *o->files);
     o->floats = pm_alloc_array(2 * MAX_WRITE, sizeof *o->floats);
-    if (!o->segments || !o->files || !o->floats)
+    o->temps = pm_alloc_zeroed(o->file_count + 1, sizeof *o->temps);
+    o->joined_start = pm_alloc_zeroed(o->file_count + 1, sizeof *o->joined_start);
+    o->joined_end = pm_alloc_zeroed(o->file_count + 1, sizeof *o->joined_end);
+    if (!o->segments || !o->files || !o->floats || !o->temps || !o->joined_start ||
+        !o->joined_end)
         return PM_ERR_NOMEM;
     size_t n = 0;
     for (size_t i = 0; i < plan->item_count; i++) {
@@ -396,6 +424,11 @@ static pm_status out_init(pm_format_stage *st, pm_streaming_out *o, size_t targe
         return PM_ERR_INVALID;
     }
     o->mute_end = o->files[0].start;
+    for (size_t i = 0; i < o->file_count; i++) {
+        o->temps[i] = o->files[i].temp;
+        o->joined_start[i] = o->files[i].start - o->files[0].start;
+        o->joined_end[i] = o->files[i].end - o->files[0].start;
+    }
     pm_target_config *t = &o->cfg;
     t->name = o->name;
     t->line = s->line;
@@ -441,6 +474,14 @@ static pm_status streaming_prepare(const pm_project *p, const char *dir, uint64_
     st->outs = pm_alloc_zeroed(most ? most : 1, sizeof *st->outs);
     st->configs = pm_alloc_zeroed(most ? most : 1, sizeof *st->configs);
     pm_status status = st->outs && st->configs ? PM_OK : PM_ERR_NOMEM;
+    /* check reported what the stores would say of the picture; here it is only loaded */
+    if (status == PM_OK && p->album.artwork_path) {
+        status = pm_artwork_load(p->album.artwork_path, &st->art, NULL);
+        st->has_art = status == PM_OK;
+        if (status != PM_OK && status != PM_ERR_NOMEM)
+            pm_diag_add(diag, PM_SEV_ERROR, p->album.artwork_path, 0, NULL,
+                        "the artwork cannot be loaded for the streaming files' tags");
+    }
     for (size_t t = 0; status == PM_OK && t < p->streaming_count; t++) {
         const pm_streaming_target *s = &p->streaming[t];
         char folder[4096];

@@ -39,8 +39,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dsp/meter.h"
 #include "format.h"
 #include "sha256.h"
+#include "tags.h"
 
 extern const pm_format_ops pm_streaming_format;
 
@@ -60,6 +62,16 @@ const pm_streaming_codec *pm_streaming_codec_of(unsigned bit);
  * 2^-15 of the sample the meter measured, and the meter's own rounding is far under this. */
 #define PM_STREAMING_PEAK_TOLERANCE_DB 0.001
 
+/* Files read back: each decoded and measured alone and joined, and hashed. */
+typedef struct pm_streaming_read {
+    size_t files;
+    int *opened;    /* libsndfile opened it */
+    int *format_ok; /* at the rate, 2 channels, of the subformat asked for, decoded to its end */
+    int64_t *frames;
+    pm_meter_result whole, *each; /* the files joined, and each alone */
+    char digest[65]; /* the joined samples' SHA-256, as pm_streaming_hash_samples hashes */
+} pm_streaming_read;
+
 /* One file of one format. */
 typedef struct pm_streaming_file {
     char name[512];              /* "01 Title.flac" */
@@ -69,7 +81,6 @@ typedef struct pm_streaming_file {
     void *sf;                    /* SNDFILE * while a pass writes it */
     int64_t written;
     int closed;                  /* the pass finished it */
-    double pass_lufs, pass_peak_dbtp; /* decoded by the codec check on this pass */
     double kept_lufs, kept_peak_dbtp, kept_added_db; /* on the kept pass; added: by the codec */
 } pm_streaming_file;
 
@@ -88,6 +99,9 @@ typedef struct pm_streaming_out {
     size_t file_count;      /* files per format */
     size_t format_count;
     pm_streaming_file *files; /* format-major: files[k * file_count + i] */
+    const char **temps;     /* the first format's files' temporary paths, in order */
+    int64_t *joined_start, *joined_end; /* each file's span in the files joined */
+    pm_streaming_read read; /* the files of the last pass read back (the first format's) */
     int64_t position;       /* frames written in this pass */
     int64_t mute_end;       /* frames before the first file, muted (target rate) */
     float *floats;          /* interleaving buffer for the float path */
@@ -104,6 +118,8 @@ struct pm_format_stage {
     pm_streaming_out *outs;
     size_t out_count;
     pm_target_config *configs; /* out_count of them, for render */
+    pm_artwork art;         /* the album's picture for the tags, when has_art */
+    int has_art;
 };
 
 /* ---- streaming_write.c --------------------------------------------------------------------- */
@@ -133,10 +149,23 @@ void *pm_streaming_open_write(const char *path, unsigned codec, long rate, int b
 pm_status pm_streaming_ogg_serial(const char *path, uint32_t serial, char *why,
                                   size_t why_size) PM_WARN_UNUSED;
 
-/* Decode the file at path and measure it alone: integrated loudness and true peak (8x).
- * PM_ERR_IO with the reason in why when it does not decode. */
-pm_status pm_streaming_measure_file(const char *path, double *lufs, double *peak_dbtp,
-                                    int64_t *frames, char *why, size_t why_size) PM_WARN_UNUSED;
+/* Read the n files at paths in order (start/end: each one's planned span in the files joined)
+ * into r (the caller finishes it with pm_streaming_read_fini): bits 16 or 24 read as those
+ * words, anything else as floats. A file that cannot be opened is left out (opened 0).
+ * PM_ERR_NOMEM; PM_ERR_INTERNAL when the meter refuses. */
+pm_status pm_streaming_read_files(const char *const *paths, size_t n, const int64_t *start,
+                                  const int64_t *end, long rate, int subformat, int bits,
+                                  pm_streaming_read *r) PM_WARN_UNUSED;
+void pm_streaming_read_fini(pm_streaming_read *r);
+
+/* The larger channel's true peak of r, in dBTP. */
+double pm_streaming_peak_dbtp(const pm_meter_result *r);
+
+/* The tags of the file of plan item `item`, file number `file` (0-based) of r, in a target of
+ * `total` files, from the project and r's figures (streaming.h: ReplayGain and R128 from the
+ * files as decoded). art may be NULL. Borrows from p, art and r. */
+void pm_streaming_tag_set(const pm_project *p, size_t item, int total, const pm_artwork *art,
+                          const pm_streaming_read *r, size_t file, pm_tag_set *t);
 
 /* Hash samples interleaved values, either ints (the left-justified words of 16 and 24 bit) or
  * floats, as little-endian 32-bit words: the digest of streaming.h's proof of the split. */

@@ -36,18 +36,24 @@ typedef struct expected {
     int bits;              /* 16, 24, 32 (float); lossy: 0 */
     size_t files;
     char (*names)[512];
+    char (*paths)[4096];
+    const char **path_list;
+    size_t *items;         /* each file's plan item */
     int64_t *start, *end;  /* in the joined files */
 } expected;
 
 static void expected_fini(expected *e)
 {
     free(e->names);
+    free(e->paths);
+    free(e->path_list);
+    free(e->items);
     free(e->start);
     free(e->end);
 }
 
-static pm_status expected_init(expected *e, const pm_project *p, const pm_streaming_target *s,
-                               const pm_streaming_codec *codec)
+static pm_status expected_init(expected *e, const pm_project *p, const char *dir,
+                               const pm_streaming_target *s, const pm_streaming_codec *codec)
 {
     const pm_plan *plan = p->plan;
     memset(e, 0, sizeof *e);
@@ -58,10 +64,16 @@ static pm_status expected_init(expected *e, const pm_project *p, const pm_stream
     e->bits = codec->lossy ? 0 : (int)s->bits;
     size_t n = plan->item_count ? plan->item_count : 1;
     e->names = pm_alloc_zeroed(n, sizeof *e->names);
+    e->paths = pm_alloc_zeroed(n, sizeof *e->paths);
+    e->path_list = pm_alloc_zeroed(n, sizeof *e->path_list);
+    e->items = pm_alloc_zeroed(n, sizeof *e->items);
     e->start = pm_alloc_zeroed(n, sizeof *e->start);
     e->end = pm_alloc_zeroed(n, sizeof *e->end);
-    if (!e->names || !e->start || !e->end)
+    if (!e->names || !e->paths || !e->path_list || !e->items || !e->start || !e->end)
         return PM_ERR_NOMEM;
+    char folder[4096];
+    if (pm_path_join(folder, sizeof folder, dir, s->name) != 0)
+        return PM_ERR_IO;
     int64_t origin = -1;
     for (size_t i = 0; i < plan->item_count; i++) {
         const pm_plan_item *it = &plan->items[i];
@@ -72,6 +84,10 @@ static pm_status expected_init(expected *e, const pm_project *p, const pm_stream
         if (origin < 0)
             origin = a;
         pm_streaming_file_name(p, i, codec->ext, e->names[e->files], sizeof e->names[0]);
+        if (pm_path_join(e->paths[e->files], sizeof e->paths[0], folder, e->names[e->files]))
+            return PM_ERR_IO;
+        e->path_list[e->files] = e->paths[e->files];
+        e->items[e->files] = i;
         e->start[e->files] = a - origin;
         e->end[e->files++] = b - origin;
     }
@@ -99,90 +115,6 @@ static void recorded_digest(const char *dir, const pm_streaming_target *s, char 
     free(text);
 }
 
-/* The joined files of one format of one target: each decoded, hashed as the writer hashed them
- * (lossless), measured alone and joined. */
-typedef struct format_read {
-    int *opened, *format_ok;
-    int64_t *frames;
-    pm_meter_result whole, *each;
-    char digest[65];
-} format_read;
-
-static pm_status read_format(const char *folder, const expected *e, format_read *r)
-{
-    int32_t *ints = pm_alloc_array(2 * BLOCK, sizeof *ints);
-    float *floats = pm_alloc_array(2 * BLOCK, sizeof *floats);
-    double *planar = pm_alloc_array(2 * BLOCK, sizeof *planar);
-    r->opened = pm_alloc_zeroed(e->files, sizeof *r->opened);
-    r->format_ok = pm_alloc_zeroed(e->files, sizeof *r->format_ok);
-    r->frames = pm_alloc_zeroed(e->files, sizeof *r->frames);
-    r->each = pm_alloc_zeroed(e->files, sizeof *r->each);
-    pm_segmeter m = {0};
-    pm_status status = PM_ERR_NOMEM;
-    if (!ints || !floats || !planar || !r->opened || !r->format_ok || !r->frames || !r->each)
-        goto done;
-    /* the segments are the files as planned; a file of another length shifts the rest, and
-     * its own check fails */
-    status = pm_segmeter_init(&m, (double)e->rate, e->start, e->end, e->files);
-    pm_sha256 h;
-    pm_sha256_init(&h);
-    for (size_t i = 0; status == PM_OK && i < e->files; i++) {
-        char path[4096];
-        SF_INFO info;
-        memset(&info, 0, sizeof info);
-        SNDFILE *sf = NULL;
-        if (pm_path_join(path, sizeof path, folder, e->names[i]) == 0)
-            sf = sf_open(path, SFM_READ, &info);
-        if (!sf)
-            continue;
-        r->opened[i] = 1;
-        r->format_ok[i] = info.samplerate == e->rate && info.channels == 2 &&
-                          (info.format & SF_FORMAT_SUBMASK) == expected_subformat(e);
-        int as_int = e->bits == 16 || e->bits == 24;
-        for (sf_count_t got; info.channels == 2 && status == PM_OK;) {
-            got = as_int ? sf_readf_int(sf, ints, BLOCK) : sf_readf_float(sf, floats, BLOCK);
-            if (got <= 0)
-                break;
-            for (sf_count_t k = 0; k < got; k++)
-                for (int c = 0; c < 2; c++)
-                    planar[(size_t)c * BLOCK + (size_t)k] =
-                        as_int ? (double)ints[2 * k + c] / 2147483648.0 : floats[2 * k + c];
-            if (!e->codec->lossy)
-                pm_streaming_hash_samples(&h, as_int ? ints : NULL, as_int ? NULL : floats, 2 * (size_t)got);
-            const double *const block[2] = {planar, planar + BLOCK};
-            status = pm_segmeter_process(&m, block, (size_t)got);
-            r->frames[i] += got;
-        }
-        if (sf_error(sf) != SF_ERR_NO_ERROR)
-            r->format_ok[i] = 0;
-        sf_close(sf);
-    }
-    if (status == PM_OK)
-        status = pm_segmeter_finish(&m, &r->whole, r->each);
-    if (!e->codec->lossy)
-        pm_sha256_final(&h, r->digest);
-done:
-    if (m.whole)
-        pm_segmeter_fini(&m);
-    free(ints);
-    free(floats);
-    free(planar);
-    return status;
-}
-
-static void format_read_fini(format_read *r)
-{
-    free(r->opened);
-    free(r->format_ok);
-    free(r->frames);
-    free(r->each);
-}
-
-static double peak_of(const pm_meter_result *r)
-{
-    return pm_db_from_linear(fmax(r->true_peak[0], r->true_peak[1]));
-}
-
 /* Whether lufs meets the target's loudness: within the tolerance, or under it when the target
  * never raises a quieter master. */
 static int loudness_ok(const pm_streaming_target *s, double lufs)
@@ -195,22 +127,20 @@ static int loudness_ok(const pm_streaming_target *s, double lufs)
 }
 
 static pm_status verify_format(verifier *v, const char *dir, const pm_streaming_target *s,
-                               const pm_streaming_codec *codec)
+                               const pm_streaming_codec *codec, const pm_artwork *art)
 {
     expected e;
-    format_read r;
+    pm_streaming_read r;
     memset(&r, 0, sizeof r);
-    char folder[4096];
-    pm_status status = expected_init(&e, v->p, s, codec);
-    if (status == PM_OK && pm_path_join(folder, sizeof folder, dir, s->name) != 0)
-        status = PM_ERR_IO;
+    pm_status status = expected_init(&e, v->p, dir, s, codec);
     if (status == PM_OK)
-        status = read_format(folder, &e, &r);
+        status = pm_streaming_read_files(e.path_list, e.files, e.start, e.end, e.rate,
+                                         expected_subformat(&e), e.bits, &r);
     int normalized = s->has_loudness && s->normalize != PM_NORMALIZE_NONE;
     const char *file = v->p->path;
     for (size_t i = 0; status == PM_OK && i < e.files; i++) {
         int64_t want = e.end[i] - e.start[i];
-        double tp = peak_of(&r.each[i]), lufs = r.each[i].integrated_lufs;
+        double tp = pm_streaming_peak_dbtp(&r.each[i]), lufs = r.each[i].integrated_lufs;
         char depth[16];
         snprintf(depth, sizeof depth, e.bits == 32 ? "float" : "%d-bit", e.bits);
         pm_format_check_add(v->checks, v->max, v->count, v->diag, file, s->line,
@@ -229,6 +159,14 @@ static pm_status verify_format(verifier *v, const char *dir, const pm_streaming_
                                 "streaming/%s/%s: %.2f LUFS, the %.1f LUFS target%s", s->name,
                                 e.names[i], lufs, s->loudness_lufs,
                                 s->boost ? " within 0.1 LU" : " or under (no boost)");
+        /* the tags, against the project and what the files decode to; the check's own text
+         * names the file by its path in the render */
+        pm_tag_set tags;
+        pm_streaming_tag_set(v->p, e.items[i], (int)e.files, art, &r, i, &tags);
+        pm_status tagged = pm_tags_verify(e.paths[i], &tags, v->checks, v->max, v->count,
+                                          v->diag);
+        if (tagged == PM_ERR_NOMEM)
+            status = tagged;
     }
     if (status == PM_OK && !codec->lossy) {
         if (normalized && s->normalize == PM_NORMALIZE_ALBUM)
@@ -245,7 +183,7 @@ static pm_status verify_format(verifier *v, const char *dir, const pm_streaming_
                             "for sample (SHA-256 %.16s...)", s->name, codec->name, r.digest);
     }
     expected_fini(&e);
-    format_read_fini(&r);
+    pm_streaming_read_fini(&r);
     return status;
 }
 
@@ -254,11 +192,21 @@ pm_status pm_streaming_verify(const pm_project *p, const char *dir, pm_format_ch
 {
     verifier v = {.p = p, .checks = checks, .max = max_checks, .count = check_count,
                   .diag = diag};
+    pm_artwork art;
+    memset(&art, 0, sizeof art);
     pm_status status = PM_OK;
+    /* the picture the files must carry is the project's, as it is now */
+    if (p->album.artwork_path && pm_artwork_load(p->album.artwork_path, &art, NULL) != PM_OK)
+        pm_format_check_add(checks, max_checks, check_count, diag, p->album.artwork_path, 0, 0,
+                            "streaming: the album's artwork can be read to compare the files' "
+                            "pictures with it");
+    const pm_artwork *picture = art.data ? &art : NULL;
     for (size_t t = 0; status == PM_OK && t < p->streaming_count; t++)
         for (int c = 0; status == PM_OK && c < PM_STREAMING_CODECS; c++)
             if (p->streaming[t].formats & pm_streaming_codecs[c].bit)
-                status = verify_format(&v, dir, &p->streaming[t], &pm_streaming_codecs[c]);
+                status = verify_format(&v, dir, &p->streaming[t], &pm_streaming_codecs[c],
+                                       picture);
+    pm_artwork_fini(&art);
     return status;
 }
 

@@ -14,6 +14,7 @@
 #include "dsp/meter.h"
 #include "dsp/truepeak.h"
 #include "fsutil.h"
+#include "segmeter.h"
 #include "streaming.h"
 
 const pm_streaming_codec pm_streaming_codecs[PM_STREAMING_CODECS] = {
@@ -194,55 +195,118 @@ pm_status pm_streaming_ogg_serial(const char *path, uint32_t serial, char *why, 
     return status;
 }
 
-pm_status pm_streaming_measure_file(const char *path, double *lufs, double *peak_dbtp,
-                                    int64_t *frames, char *why, size_t why_size)
+void pm_streaming_read_fini(pm_streaming_read *r)
 {
-    SF_INFO info;
-    memset(&info, 0, sizeof info);
-    SNDFILE *sf = sf_open(path, SFM_READ, &info);
-    if (!sf) {
-        snprintf(why, why_size, "does not decode: %s", sf_strerror(NULL));
-        return PM_ERR_IO;
-    }
-    pm_meter *meter = NULL;
-    double *buf = pm_alloc_array(BLOCK * 2, sizeof *buf);
-    double *planar = pm_alloc_array(BLOCK * 2, sizeof *planar);
+    free(r->opened);
+    free(r->format_ok);
+    free(r->frames);
+    free(r->each);
+    memset(r, 0, sizeof *r);
+}
+
+pm_status pm_streaming_read_files(const char *const *paths, size_t n, const int64_t *start,
+                                  const int64_t *end, long rate, int subformat, int bits,
+                                  pm_streaming_read *r)
+{
+    memset(r, 0, sizeof *r);
+    int32_t *ints = pm_alloc_array(2 * BLOCK, sizeof *ints);
+    float *floats = pm_alloc_array(2 * BLOCK, sizeof *floats);
+    double *planar = pm_alloc_array(2 * BLOCK, sizeof *planar);
+    r->files = n;
+    r->opened = pm_alloc_zeroed(n + 1, sizeof *r->opened);
+    r->format_ok = pm_alloc_zeroed(n + 1, sizeof *r->format_ok);
+    r->frames = pm_alloc_zeroed(n + 1, sizeof *r->frames);
+    r->each = pm_alloc_zeroed(n + 1, sizeof *r->each);
+    pm_segmeter m = {0};
     pm_status status = PM_ERR_NOMEM;
-    if (info.channels != 2) {
-        snprintf(why, why_size, "decodes to %d channels, not 2", info.channels);
-        status = PM_ERR_IO;
+    if (!ints || !floats || !planar || !r->opened || !r->format_ok || !r->frames || !r->each)
         goto done;
-    }
-    if (!buf || !planar || pm_meter_new(2, info.samplerate, 0, &meter) != PM_OK) {
-        snprintf(why, why_size, "out of memory");
-        goto done;
-    }
-    *frames = 0;
-    status = PM_OK;
-    for (sf_count_t got; status == PM_OK && (got = sf_readf_double(sf, buf, BLOCK)) > 0;) {
-        for (sf_count_t k = 0; k < got; k++) {
-            planar[k] = buf[2 * k];
-            planar[BLOCK + k] = buf[2 * k + 1];
+    /* the segments are the files as planned; a file of another length shifts the rest, and
+     * its own check fails */
+    status = pm_segmeter_init(&m, (double)rate, start, end, n);
+    pm_sha256 h;
+    pm_sha256_init(&h);
+    /* 16 and 24 bit as the words the writer hashed; floats as floats: a lossy decoder's
+     * output and a float WAV are floats */
+    int as_int = bits == 16 || bits == 24;
+    for (size_t i = 0; status == PM_OK && i < n; i++) {
+        SF_INFO info;
+        memset(&info, 0, sizeof info);
+        SNDFILE *sf = sf_open(paths[i], SFM_READ, &info);
+        if (!sf)
+            continue;
+        r->opened[i] = 1;
+        r->format_ok[i] = info.samplerate == rate && info.channels == 2 &&
+                          (info.format & SF_FORMAT_SUBMASK) == subformat;
+        for (sf_count_t got; info.channels == 2 && status == PM_OK;) {
+            got = as_int ? sf_readf_int(sf, ints, BLOCK) : sf_readf_float(sf, floats, BLOCK);
+            if (got <= 0)
+                break;
+            for (int c = 0; c < 2; c++)
+                for (sf_count_t k = 0; k < got; k++)
+                    planar[(size_t)c * BLOCK + (size_t)k] =
+                        as_int ? (double)ints[2 * k + c] / 2147483648.0 : floats[2 * k + c];
+            pm_streaming_hash_samples(&h, as_int ? ints : NULL, as_int ? NULL : floats,
+                                      2 * (size_t)got);
+            const double *const block[2] = {planar, planar + BLOCK};
+            status = pm_segmeter_process(&m, block, (size_t)got);
+            r->frames[i] += got;
         }
-        const double *const in[2] = {planar, planar + BLOCK};
-        status = pm_meter_process(meter, in, (size_t)got);
-        *frames += got;
+        if (sf_error(sf) != SF_ERR_NO_ERROR)
+            r->format_ok[i] = 0;
+        sf_close(sf);
     }
-    if (status == PM_OK && sf_error(sf) != SF_ERR_NO_ERROR) {
-        snprintf(why, why_size, "does not decode to its end: %s", sf_strerror(sf));
-        status = PM_ERR_IO;
-    }
-    pm_meter_result r;
-    if (status == PM_OK && (status = pm_meter_finish(meter, &r)) == PM_OK) {
-        *lufs = r.integrated_lufs;
-        *peak_dbtp = pm_db_from_linear(fmax(r.true_peak[0], r.true_peak[1]));
-    }
+    if (status == PM_OK)
+        status = pm_segmeter_finish(&m, &r->whole, r->each);
+    pm_sha256_final(&h, r->digest);
 done:
-    pm_meter_free(meter);
-    free(buf);
+    if (m.whole)
+        pm_segmeter_fini(&m);
+    free(ints);
+    free(floats);
     free(planar);
-    sf_close(sf);
     return status;
+}
+
+double pm_streaming_peak_dbtp(const pm_meter_result *r)
+{
+    return pm_db_from_linear(fmax(r->true_peak[0], r->true_peak[1]));
+}
+
+void pm_streaming_tag_set(const pm_project *p, size_t item, int total, const pm_artwork *art,
+                          const pm_streaming_read *r, size_t file, pm_tag_set *t)
+{
+    const pm_track *tr = p->plan->items[item].track;
+    const pm_album *a = &p->album;
+    memset(t, 0, sizeof *t);
+    t->title = tr->text.title;
+    t->artist = tr->text.artist && *tr->text.artist ? tr->text.artist : a->text.artist;
+    t->album = a->text.title;
+    t->album_artist = a->text.artist;
+    t->date = a->date;
+    t->genre = a->genre;
+    t->composer = tr->text.composer && *tr->text.composer ? tr->text.composer : a->text.composer;
+    t->isrc = tr->isrc;
+    t->barcode = a->upc;
+    t->label = a->label;
+    t->copyright = a->copyright;
+    t->p_line = a->p_line;
+    t->track = pm_plan_file_number(p, item);
+    t->track_total = total;
+    t->disc = (int)a->disc;
+    t->disc_total = (int)a->discs;
+    t->artwork = art;
+    /* ReplayGain and R128 from what the files decode to: each file alone, and the album as the
+     * files joined, its peak the largest of theirs (ReplayGain's album peak) */
+    double album_peak = -HUGE_VAL;
+    for (size_t i = 0; i < r->files; i++)
+        album_peak = fmax(album_peak, pm_streaming_peak_dbtp(&r->each[i]));
+    t->track_lufs = r->each[file].integrated_lufs;
+    t->track_peak = pow(10.0, pm_streaming_peak_dbtp(&r->each[file]) / 20.0);
+    t->album_lufs = r->whole.integrated_lufs;
+    t->album_peak = pow(10.0, album_peak / 20.0);
+    /* silence has no loudness to tag */
+    t->has_loudness = isfinite(t->track_lufs) && isfinite(t->album_lufs);
 }
 
 void pm_streaming_hash_samples(pm_sha256 *hash, const int32_t *ints, const float *floats,

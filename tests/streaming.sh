@@ -7,7 +7,7 @@
 # cannot be met exits 1 saying how close it came; the same bytes on a second render and with
 # -j 1 and -j 2.
 set -u
-: "${PREMASTER:?}" "${MKAUDIO:?}" "${TESTS_SRCDIR:?}"
+: "${PREMASTER:?}" "${MKAUDIO:?}" "${TAGTOOL:?}" "${TESTS_SRCDIR:?}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pm-streaming.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 . "$TESTS_SRCDIR/tap-lib.sh"
@@ -30,12 +30,14 @@ project() {
     {
         echo '<?xml version="1.0" encoding="UTF-8"?>'
         echo '<premaster version="1">'
-        echo '  <album title="Stream Test" artist="Tester" upc="012345678905" date="2026-05-01"/>'
+        echo '  <album title="Stream Test" artist="Tester" upc="012345678905" date="2026-05-01"'
+        echo '         label="Test Records" genre="Electronic" composer="A. Writer" disc="1" discs="2"'
+        echo '         copyright="2026 Test Records" p-line="2026 Test Records" artwork="cover.png"/>'
         echo '  <tracks>'
         [ "$2" != none ] && echo "    <htoa src=\"mid.wav\" title=\"Hidden\" streaming=\"$2\"/>"
-        echo '    <track src="quiet.wav" title="Very Quiet" gain="-20" gap="1"/>'
-        echo '    <track src="mid.wav" title="Middle: A/B?" gap="0.5"/>'
-        echo '    <track src="loud.wav" title="Very Loud" gain="18" crossfade="0.25"/>'
+        echo '    <track src="quiet.wav" title="Very Quiet" gain="-20" gap="1" isrc="GB-EXM-26-00001"/>'
+        echo '    <track src="mid.wav" title="Middle: A/B?" gap="0.5" artist="Tester feat. Guest"/>'
+        echo '    <track src="loud.wav" title="Very Loud" gain="18" crossfade="0.25" isrc="GBEXM2600003"/>'
         echo '  </tracks>'
         echo "  <deliver>$3</deliver>"
         echo '</premaster>'
@@ -65,6 +67,7 @@ report() { python3 -c "import json,sys; r=json.load(open('$1')); $2"; }
 "$MKAUDIO" "$work/quiet.wav" 44100 2 4 > /dev/null
 "$MKAUDIO" "$work/mid.wav" 44100 2 3 > /dev/null
 "$MKAUDIO" "$work/loud.wav" 44100 2 4 wav24 square > /dev/null
+"$TAGTOOL" image png 3000 3000 "$work/cover.png" > /dev/null
 
 # ---- album normalisation, lossless ---------------------------------------------------------
 project album.xml none '
@@ -166,12 +169,14 @@ project lossy.xml none '
 render lossy
 check '[ $? = 0 ]' "every format renders, with the codec check"
 d="$work/lossy/streaming/promo"
-probe() { ffprobe -v error -show_entries stream=codec_name,sample_rate,channels -of csv=p=0 "$1"; }
+# (an MP3's ID3v2 tag adds an empty section to ffprobe's csv: the first line, no trailing comma)
+probe() { ffprobe -v error -select_streams a:0 -show_entries "stream=${2:-codec_name,sample_rate,channels}" \
+    -of csv=p=0 "$1" | head -n 1 | sed 's/,$//'; }
 check '[ "$(probe "$d/03 Very Loud.mp3")" = "mp3,44100,2" ] && [ "$(probe "$d/03 Very Loud.opus")" = "opus,48000,2" ] && [ "$(probe "$d/03 Very Loud.ogg")" = "vorbis,44100,2" ] && [ "$(probe "$work/lossy/streaming/v0/01 Very Quiet.mp3")" = "mp3,48000,2" ]' \
     "ffprobe: mp3 and Vorbis at 44.1 kHz, opus at 48 kHz, mp3 of a 96 kHz target at 48 kHz"
-check '[ "$(ffprobe -v error -show_entries stream=bit_rate -of csv=p=0 "$d/02 Middle_ A_B_.mp3")" = 320000 ] && head -c 2048 "$d/02 Middle_ A_B_.mp3" | grep -aq Info' \
+check '[ "$(probe "$d/02 Middle_ A_B_.mp3" bit_rate)" = 320000 ] && grep -aq Info "$d/02 Middle_ A_B_.mp3" && ! grep -aq Xing "$d/02 Middle_ A_B_.mp3"' \
     "mp3 is 320 kbps CBR (LAME's Info header)"
-check 'head -c 2048 "$work/lossy/streaming/v0/02 Middle_ A_B_.mp3" | grep -aq Xing' "mp3=\"vbr\" is VBR (a Xing header)"
+check 'grep -aq Xing "$work/lossy/streaming/v0/02 Middle_ A_B_.mp3"' "mp3=\"vbr\" is VBR (a Xing header)"
 for f in "$d/"*.mp3 "$d/"*.opus "$d/"*.ogg; do
     p=$(peak_of "$f")
     check 'at_most "$p" -1' "ffmpeg decodes $(basename "$f") with a true peak of $p dBTP, at most -1"
@@ -189,6 +194,36 @@ check 'awk "/^ogg / && \$3 >= 2 && \$4 > 0 && \$6 == \"True\" && \$7 == \"True\"
     "Vorbis needed its own lower ceiling: a second pass, the headroom in the report, every decoded peak within -1"
 check '[ "$(grep -c "True True True$" "$work/lossy.txt")" = 4 ]' \
     "every format's files have their decoded loudness and peak in the report, within the ceiling"
+
+# ---- tags ----------------------------------------------------------------------------------
+d="$work/lossy/streaming/promo"
+metaflac --export-tags-to="$work/tags.txt" "$d/03 Very Loud.flac"
+# (the UPC-A 012345678905 is kept as the project holds it, its EAN-13 form)
+for tag in "TITLE=Very Loud" "ARTIST=Tester" "ALBUM=Stream Test" "ALBUMARTIST=Tester" \
+    "TRACKNUMBER=3" "TRACKTOTAL=3" "DISCNUMBER=1" "DISCTOTAL=2" "DATE=2026-05-01" \
+    "GENRE=Electronic" "COMPOSER=A. Writer" "ISRC=GBEXM2600003" "BARCODE=0012345678905" \
+    "LABEL=Test Records" "COPYRIGHT=2026 Test Records" "PRODUCEDNOTICE=2026 Test Records"; do
+    check 'grep -qx "$tag" "$work/tags.txt"' "metaflac reads $tag"
+done
+# the lossless files are not normalised here: their ReplayGain is what they decode to
+l=$(lufs_of "$d/03 Very Loud.flac")
+g=$(sed -n 's/^REPLAYGAIN_TRACK_GAIN=\(.*\) dB$/\1/p' "$work/tags.txt")
+check 'within "$g" "$(awk -v l="$l" "BEGIN { print -18 - l }")" 0.06' \
+    "REPLAYGAIN_TRACK_GAIN $g dB is -18 LUFS less ffmpeg's $l LUFS"
+check 'metaflac --list --block-type=PICTURE "$d/01 Very Quiet.flac" | grep -q "MIME type: image/png" && metaflac --list --block-type=PICTURE "$d/01 Very Quiet.flac" | grep -q "width: 3000"' \
+    "metaflac finds the 3000 x 3000 PNG cover"
+tags_of() { ffprobe -v error -show_entries format_tags:stream_tags -of default=nw=1 "$1"; }
+tags_of "$d/02 Middle_ A_B_.mp3" > "$work/mp3.txt"
+check 'grep -q "^TAG:title=Middle: A/B?$" "$work/mp3.txt" && grep -q "^TAG:artist=Tester feat. Guest$" "$work/mp3.txt" && grep -q "^TAG:track=2/3$" "$work/mp3.txt" && grep -q "^TAG:REPLAYGAIN_ALBUM_GAIN=" "$work/mp3.txt"' \
+    "ffprobe reads the mp3's title, the track's own artist, track n/N and ReplayGain"
+tags_of "$d/01 Very Quiet.opus" > "$work/opus.txt"
+check 'grep -q "^TAG:ISRC=GBEXM2600001$" "$work/opus.txt" && grep -q "^TAG:R128_TRACK_GAIN=" "$work/opus.txt" && ! grep -q "REPLAYGAIN" "$work/opus.txt"' \
+    "ffprobe reads the opus file's ISRC and R128 gains, and no ReplayGain"
+tags_of "$d/03 Very Loud.ogg" > "$work/ogg.txt"
+check 'grep -q "^TAG:BARCODE=0012345678905$" "$work/ogg.txt" && grep -q "^TAG:REPLAYGAIN_TRACK_PEAK=" "$work/ogg.txt"' \
+    "ffprobe reads the Vorbis file's barcode and ReplayGain peak"
+check 'grep -q "\"check\": \"streaming/promo/03 Very Loud.ogg: tags read back equal the project\", \"ok\": true" "$work/lossy/report.json" || grep -q "03 Very Loud.ogg: tags read back equal the project\", \"ok\": true" "$work/lossy/report.json"' \
+    "render read every file's tags back through TagLib"
 
 # ---- the same bytes ------------------------------------------------------------------------
 grep -v report.json "$work/lossy/MANIFEST.sha256" > "$work/m0"
