@@ -32,6 +32,7 @@
  *   streaming_write.c  file names, opening each format through libsndfile, the Ogg serial
  *                      numbers, decoding a file back for the codec check
  *   streaming_check.c  verify (from disk), finish and the report
+ *   streaming_preview.c  the normalisation preview of every platform preset
  */
 #ifndef PM_STREAMING_H
 #define PM_STREAMING_H
@@ -180,5 +181,18 @@ pm_status pm_streaming_verify(const pm_project *p, const char *dir, pm_format_ch
 pm_status pm_streaming_finish(struct pm_format_stage *stage, const pm_target_result *results,
                               pm_strbuf *report, pm_format_check *checks, size_t max_checks,
                               size_t *check_count, pm_diag *diag) PM_WARN_UNUSED;
+
+/* ---- streaming_preview.c ------------------------------------------------------------------- */
+
+/* The gain in dB a platform's player applies to a stream of integrated loudness lufs and true
+ * peak peak_dbtp: down to its loudness, up only where it turns quiet masters up, and there
+ * only until the peak reaches its limit when it has one; 0 without a loudness. */
+double pm_streaming_platform_gain(const pm_preset *platform, double lufs, double peak_dbtp);
+
+/* The preview of <streaming> number target for every preset: a "preview": [...] member into
+ * json (each platform's album gain and resulting peak, and each file's in track mode), and one
+ * note per platform in diag. From the kept files' figures (pm_streaming_out.read). */
+void pm_streaming_preview(const struct pm_format_stage *st, size_t target, pm_strbuf *json,
+                          pm_diag *diag);
 
 #endif

@@ -311,7 +311,9 @@ pm_status pm_streaming_finish(pm_format_stage *st, const pm_target_result *resul
                 report_format(report, o, k, &results[i]);
             }
         }
-        pm_strbuf_append(report, "]}");
+        pm_strbuf_append(report, "],\n      ");
+        pm_streaming_preview(st, t, report, diag);
+        pm_strbuf_append(report, "}");
     }
     pm_strbuf_append(report, "\n  ]}");
     if (report->failed)

@@ -110,6 +110,26 @@ check '[ "$(joined_digest "$d/"*.flac)" = "$recorded" ] && [ "$(joined_digest "$
 check '[ "$(joined_digest "$a/"*.flac)" = "$(cut -c1-64 "$work/album/streaming/apple.samples.sha256")" ]' \
     "and the 16-bit files at 48 kHz too"
 check 'grep -q "\"samples_sha256\": \"$recorded\"" "$work/album/report.json"' "report.json records the digest"
+# The normalisation preview: every platform, album and track mode, on the console and in the
+# report; spot is at -14 LUFS, so spotify, youtube, tidal and amazon leave it alone, apple and
+# aes (-16) turn it down 2 dB, deezer (-15) 1 dB.
+check '[ "$(grep -c "note: streaming spot on " "$work/err")" = 8 ]' "render prints the preview of the 8 platforms"
+report "$work/album/report.json" '
+s = [t for t in r["targets"] if t["format"] == "streaming"][0]["targets"][0]
+for p in s["preview"]:
+    print(p["platform"], "%.1f" % p["album"]["gain_db"], len(p["tracks"]))' > "$work/preview.txt"
+check 'grep -q "^spotify 0.0 3$" "$work/preview.txt" && grep -q "^youtube 0.0 3$" "$work/preview.txt" && grep -q "^apple -2.0 3$" "$work/preview.txt" && grep -q "^deezer -1.0 3$" "$work/preview.txt" && grep -q "^soundcloud 0.0 3$" "$work/preview.txt" && [ "$(wc -l < "$work/preview.txt")" = 8 ]' \
+    "report.json previews every platform's album gain and each file's"
+report "$work/album/report.json" '
+s = [t for t in r["targets"] if t["format"] == "streaming"][0]["targets"][0]
+p = [p for p in s["preview"] if p["platform"] == "spotify"][0]
+f = s["formats"][0]["files"]
+print("%.2f %.2f" % (p["tracks"][0]["gain_db"], -14 - f[0]["integrated_lufs"]))
+y = [p for p in s["preview"] if p["platform"] == "youtube"][0]
+print("%.2f" % y["tracks"][0]["gain_db"])' > "$work/preview2.txt"
+check '[ "$(sed -n 1p "$work/preview2.txt" | cut -d" " -f1)" = "$(sed -n 1p "$work/preview2.txt" | cut -d" " -f2)" ] && [ "$(sed -n 2p "$work/preview2.txt")" = 0.00 ]' \
+    "in track mode spotify turns the quiet song up to -14 (its peak stays under -1), youtube does not"
+
 # The level differences between the songs survive album normalisation.
 q=$(lufs_of "$d/01 Very Quiet.flac") m=$(lufs_of "$d/02 Middle_ A_B_.flac")
 check 'within "$(awk -v a="$m" -v b="$q" "BEGIN { print a - b }")" 20 0.3' \
