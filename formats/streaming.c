@@ -293,28 +293,40 @@ static pm_status writer_end(void *context, int keep, const pm_target_measure *me
             status = PM_ERR_INTERNAL;
         }
     }
-    /* The kept files read back (the lossy ones already were, by the codec check): the
-     * report's figures and the tags' loudness are what the files decode to. */
+    /* The loudness and peaks the report gives and the tags carry are what the files decode
+     * to. 16 and 24 bit: the target measured the very words written (target.h), each file
+     * alone and the album from the first file on; lossy (the codec check already did) and
+     * float files, whose samples the encoder or the float word changed: read back. */
     int commit = keep && status == PM_OK;
-    if (commit && !o->cfg.decoded && read_back(o) != PM_OK)
+    int exact = !o->lossy && o->bits != 32;
+    if (commit && !exact && !o->cfg.decoded && read_back(o) != PM_OK)
         commit = 0;
-    if (commit && !o->lossy) {
-        pm_sha256_final(&o->hash, o->hash_hex);
-        if (strcmp(o->hash_hex, o->read.digest) != 0)
-            fail(o, o->files[0].path, "the files do not decode to the samples written to them");
-    }
+    double album_peak = -HUGE_VAL;
+    for (size_t k = 0; exact && k < o->file_count; k++)
+        album_peak = fmax(album_peak, measure->segment_true_peak_dbtp[k]);
     for (size_t i = 0; commit && !o->failed && i < o->file_count * o->format_count; i++) {
         pm_streaming_file *f = &o->files[i];
         size_t k = i % o->file_count;
+        pm_streaming_loudness l;
+        if (exact)
+            l = (pm_streaming_loudness){measure->segment_lufs[k],
+                                        measure->segment_true_peak_dbtp[k],
+                                        measure->integrated_lufs, album_peak};
+        else
+            pm_streaming_loudness_of(&o->read, k, &l);
         pm_tag_set tags;
         pm_streaming_tag_set(o->owner->p, f->item, (int)o->file_count,
-                             o->owner->has_art ? &o->owner->art : NULL, &o->read, k, &tags);
-        f->kept_lufs = o->read.each[k].integrated_lufs;
-        f->kept_peak_dbtp = pm_streaming_peak_dbtp(&o->read.each[k]);
-        f->kept_added_db = f->kept_peak_dbtp - measure->segment_true_peak_dbtp[k];
+                             o->owner->has_art ? &o->owner->art : NULL, &l, &tags);
+        f->kept_lufs = l.track_lufs;
+        f->kept_peak_dbtp = l.track_peak_dbtp;
+        o->kept_album_lufs = l.album_lufs;
+        o->kept_album_peak_dbtp = l.album_peak_dbtp;
+        f->kept_added_db = l.track_peak_dbtp - measure->segment_true_peak_dbtp[k];
         if (pm_tags_write(f->temp, &tags, diag) != PM_OK)
             fail(o, f->path, "cannot be tagged");
     }
+    if (commit && !o->lossy)
+        pm_sha256_final(&o->hash, o->hash_hex);
     if (o->failed) {
         pm_diag_add(diag, PM_SEV_ERROR, o->error_file, 0, NULL, "%s", o->error);
         status = PM_ERR_IO;

@@ -103,6 +103,7 @@ typedef struct pm_streaming_out {
     const char **temps;     /* the first format's files' temporary paths, in order */
     int64_t *joined_start, *joined_end; /* each file's span in the files joined */
     pm_streaming_read read; /* the files of the last pass read back (the first format's) */
+    double kept_album_lufs, kept_album_peak_dbtp; /* the kept files joined, as decoded */
     int64_t position;       /* frames written in this pass */
     int64_t mute_end;       /* frames before the first file, muted (target rate) */
     float *floats;          /* interleaving buffer for the float path */
@@ -162,11 +163,19 @@ void pm_streaming_read_fini(pm_streaming_read *r);
 /* The larger channel's true peak of r, in dBTP. */
 double pm_streaming_peak_dbtp(const pm_meter_result *r);
 
-/* The tags of the file of plan item `item`, file number `file` (0-based) of r, in a target of
- * `total` files, from the project and r's figures (streaming.h: ReplayGain and R128 from the
- * files as decoded). art may be NULL. Borrows from p, art and r. */
+/* What a file's loudness tags say: the file alone, and the album (the files joined; its peak
+ * the largest of theirs, ReplayGain's album peak), as the files decode. */
+typedef struct pm_streaming_loudness {
+    double track_lufs, track_peak_dbtp, album_lufs, album_peak_dbtp;
+} pm_streaming_loudness;
+
+/* The loudness of file number `file` (0-based) of r. */
+void pm_streaming_loudness_of(const pm_streaming_read *r, size_t file, pm_streaming_loudness *l);
+
+/* The tags of the file of plan item `item` in a target of `total` files, from the project and
+ * l. art may be NULL. Borrows from p, art and l. */
 void pm_streaming_tag_set(const pm_project *p, size_t item, int total, const pm_artwork *art,
-                          const pm_streaming_read *r, size_t file, pm_tag_set *t);
+                          const pm_streaming_loudness *l, pm_tag_set *t);
 
 /* Hash samples interleaved values, either ints (the left-justified words of 16 and 24 bit) or
  * floats, as little-endian 32-bit words: the digest of streaming.h's proof of the split. */
@@ -191,7 +200,7 @@ double pm_streaming_platform_gain(const pm_preset *platform, double lufs, double
 
 /* The preview of <streaming> number target for every preset: a "preview": [...] member into
  * json (each platform's album gain and resulting peak, and each file's in track mode), and one
- * note per platform in diag. From the kept files' figures (pm_streaming_out.read). */
+ * note per platform in diag. From the kept files' figures (kept_lufs, kept_album_lufs ...). */
 void pm_streaming_preview(const struct pm_format_stage *st, size_t target, pm_strbuf *json,
                           pm_diag *diag);
 

@@ -162,7 +162,9 @@ static pm_status verify_format(verifier *v, const char *dir, const pm_streaming_
         /* the tags, against the project and what the files decode to; the check's own text
          * names the file by its path in the render */
         pm_tag_set tags;
-        pm_streaming_tag_set(v->p, e.items[i], (int)e.files, art, &r, i, &tags);
+        pm_streaming_loudness l;
+        pm_streaming_loudness_of(&r, i, &l);
+        pm_streaming_tag_set(v->p, e.items[i], (int)e.files, art, &l, &tags);
         pm_status tagged = pm_tags_verify(e.paths[i], &tags, v->checks, v->max, v->count,
                                           v->diag);
         if (tagged == PM_ERR_NOMEM)

@@ -60,11 +60,8 @@ void pm_streaming_preview(const pm_format_stage *st, size_t target, pm_strbuf *j
         pm_preset pr;
         if (pm_preset_find(name, &pr) != 0)
             continue;
-        const pm_streaming_read *r = &o->read;
-        double album_peak = -HUGE_VAL;
-        for (size_t i = 0; i < r->files; i++)
-            album_peak = fmax(album_peak, pm_streaming_peak_dbtp(&r->each[i]));
-        double album_gain = pm_streaming_platform_gain(&pr, r->whole.integrated_lufs, album_peak);
+        double album_peak = o->kept_album_peak_dbtp;
+        double album_gain = pm_streaming_platform_gain(&pr, o->kept_album_lufs, album_peak);
         pm_strbuf_printf(json, "%s\n        {\"platform\": ", n++ ? "," : "");
         pm_strbuf_json_string(json, pr.name);
         pm_strbuf_append(json, ", ");
@@ -75,9 +72,9 @@ void pm_streaming_preview(const pm_format_stage *st, size_t target, pm_strbuf *j
         json_num(json, "peak_dbtp", album_peak + album_gain, 2);
         pm_strbuf_append(json, "}, \"tracks\": [");
         double low = HUGE_VAL, high = -HUGE_VAL, top = -HUGE_VAL;
-        for (size_t i = 0; i < r->files; i++) {
-            double peak = pm_streaming_peak_dbtp(&r->each[i]);
-            double gain = pm_streaming_platform_gain(&pr, r->each[i].integrated_lufs, peak);
+        for (size_t i = 0; i < o->file_count; i++) {
+            double peak = o->files[i].kept_peak_dbtp;
+            double gain = pm_streaming_platform_gain(&pr, o->files[i].kept_lufs, peak);
             low = fmin(low, gain);
             high = fmax(high, gain);
             top = fmax(top, peak + gain);

@@ -273,8 +273,18 @@ double pm_streaming_peak_dbtp(const pm_meter_result *r)
     return pm_db_from_linear(fmax(r->true_peak[0], r->true_peak[1]));
 }
 
+void pm_streaming_loudness_of(const pm_streaming_read *r, size_t file, pm_streaming_loudness *l)
+{
+    l->track_lufs = r->each[file].integrated_lufs;
+    l->track_peak_dbtp = pm_streaming_peak_dbtp(&r->each[file]);
+    l->album_lufs = r->whole.integrated_lufs;
+    l->album_peak_dbtp = -HUGE_VAL;
+    for (size_t i = 0; i < r->files; i++)
+        l->album_peak_dbtp = fmax(l->album_peak_dbtp, pm_streaming_peak_dbtp(&r->each[i]));
+}
+
 void pm_streaming_tag_set(const pm_project *p, size_t item, int total, const pm_artwork *art,
-                          const pm_streaming_read *r, size_t file, pm_tag_set *t)
+                          const pm_streaming_loudness *l, pm_tag_set *t)
 {
     const pm_track *tr = p->plan->items[item].track;
     const pm_album *a = &p->album;
@@ -296,15 +306,10 @@ void pm_streaming_tag_set(const pm_project *p, size_t item, int total, const pm_
     t->disc = (int)a->disc;
     t->disc_total = (int)a->discs;
     t->artwork = art;
-    /* ReplayGain and R128 from what the files decode to: each file alone, and the album as the
-     * files joined, its peak the largest of theirs (ReplayGain's album peak) */
-    double album_peak = -HUGE_VAL;
-    for (size_t i = 0; i < r->files; i++)
-        album_peak = fmax(album_peak, pm_streaming_peak_dbtp(&r->each[i]));
-    t->track_lufs = r->each[file].integrated_lufs;
-    t->track_peak = pow(10.0, pm_streaming_peak_dbtp(&r->each[file]) / 20.0);
-    t->album_lufs = r->whole.integrated_lufs;
-    t->album_peak = pow(10.0, album_peak / 20.0);
+    t->track_lufs = l->track_lufs;
+    t->track_peak = pow(10.0, l->track_peak_dbtp / 20.0);
+    t->album_lufs = l->album_lufs;
+    t->album_peak = pow(10.0, l->album_peak_dbtp / 20.0);
     /* silence has no loudness to tag */
     t->has_loudness = isfinite(t->track_lufs) && isfinite(t->album_lufs);
 }

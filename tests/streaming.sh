@@ -245,6 +245,26 @@ check 'grep -q "^TAG:BARCODE=0012345678905$" "$work/ogg.txt" && grep -q "^TAG:RE
 check 'grep -q "\"check\": \"streaming/promo/03 Very Loud.ogg: tags read back equal the project\", \"ok\": true" "$work/lossy/report.json" || grep -q "03 Very Loud.ogg: tags read back equal the project\", \"ok\": true" "$work/lossy/report.json"' \
     "render read every file's tags back through TagLib"
 
+# ---- the demo: music-like material, 96 kHz, a crossfade cut mid-audio -----------------------
+"$PREMASTER" demo "$work/demo" > /dev/null
+sed -e '/<cd /d' -e '/<vinyl /,/<\/vinyl>/d' "$work/demo/album.xml" > "$work/demo/stream.xml"
+"$PREMASTER" render "$work/demo/stream.xml" -o "$work/demo/out" > /dev/null 2> "$work/err"
+check '[ $? = 0 ]' "the demo's spotify (flac, mp3) and apple (wav) targets render"
+s="$work/demo/out/streaming"
+sox "$s/spotify/"*.flac "$work/demo/spotify.wav" && sox "$s/apple/"*.wav "$work/demo/apple.wav"
+l=$(lufs_of "$work/demo/spotify.wav")
+check 'within "$l" -14 0.15' "demo, spotify: ffmpeg reads the album at $l LUFS"
+l=$(lufs_of "$work/demo/apple.wav")
+check 'within "$l" -16 0.15' "demo, apple: ffmpeg reads the album at $l LUFS"
+for f in "$s/spotify/"*.flac "$s/spotify/"*.mp3 "$s/apple/"*.wav; do
+    p=$(peak_of "$f")
+    check 'at_most "$p" -1' "demo: ffmpeg's true peak of $(basename "$(dirname "$f")")/$(basename "$f"): $p dBTP"
+done
+check '[ "$(joined_digest "$s/spotify/"*.flac)" = "$(cut -c1-64 "$s/spotify.samples.sha256")" ] && [ "$(joined_digest "$s/apple/"*.wav)" = "$(cut -c1-64 "$s/apple.samples.sha256")" ]' \
+    "demo: the files joined (track 4 cut where its crossfade starts) are the rendered stream"
+check '[ "$(probe "$s/spotify/04 Whisper Static.mp3" sample_rate)" = 48000 ] && [ "$(metaflac --show-sample-rate "$s/spotify/01 First Light.flac")" = 96000 ]' \
+    "demo: flac at the 96 kHz working rate, mp3 at 48 kHz"
+
 # ---- the same bytes ------------------------------------------------------------------------
 grep -v report.json "$work/lossy/MANIFEST.sha256" > "$work/m0"
 render lossy -j 1 && grep -v report.json "$work/lossy/MANIFEST.sha256" > "$work/m1"
