@@ -44,27 +44,13 @@ namespace
 
 // The APIC picture types of ID3v2.4 (section 4.14), which FLAC's PICTURE block adopted with the
 // same numbers, under the names TagLib 2 gives them in "pictureType".
-const char *const picture_types[] = {"Other",
-                                     "File Icon",
-                                     "Other File Icon",
-                                     "Front Cover",
-                                     "Back Cover",
-                                     "Leaflet Page",
-                                     "Media",
-                                     "Lead Artist",
-                                     "Artist",
-                                     "Conductor",
-                                     "Band",
-                                     "Composer",
-                                     "Lyricist",
-                                     "Recording Location",
-                                     "During Recording",
-                                     "During Performance",
-                                     "Movie Screen Capture",
-                                     "Coloured Fish",
-                                     "Illustration",
-                                     "Band Logo",
-                                     "Publisher Logo"};
+// clang-format off
+const char *const picture_types[] = {
+    "Other", "File Icon", "Other File Icon", "Front Cover", "Back Cover", "Leaflet Page", "Media",
+    "Lead Artist", "Artist", "Conductor", "Band", "Composer", "Lyricist", "Recording Location",
+    "During Recording", "During Performance", "Movie Screen Capture", "Coloured Fish",
+    "Illustration", "Band Logo", "Publisher Logo"};
+// clang-format on
 const int picture_type_count = int(sizeof picture_types / sizeof *picture_types);
 
 int picture_type_number(const String &name)
@@ -72,7 +58,7 @@ int picture_type_number(const String &name)
     for (int i = 0; i < picture_type_count; i++)
         if (name == picture_types[i])
             return i;
-    return 0; // TagLib 2 also takes an unknown name as "Other"
+    return 0; // a name we do not know: "Other"
 }
 
 const char *picture_type_name(int type)
@@ -118,12 +104,14 @@ void set_property(TagLib_File *file, const char *prop, const char *value, bool a
             map.replace(key, StringList(String(value, String::UTF8)));
         f->setProperties(map); // what the tag cannot hold is dropped, as in TagLib 2
     } catch (...) {
+        // TagLib 2's set returns nothing either: the tag stays as it was, which a read shows
     }
 }
 
 // ---- pictures ----------------------------------------------------------------------------------
 
-// One picture as the complex property's attributes carry it.
+// One picture as the complex property's attributes carry it; without a pictureType attribute,
+// the front cover, which is what a single embedded picture is for.
 struct picture {
     ByteVector data;
     String mime, description;

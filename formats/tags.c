@@ -45,39 +45,39 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
-int pm_tags_replaygain_gain(double lufs, char *out, size_t size)
+pm_status pm_tags_replaygain_gain(double lufs, char *out, size_t size)
 {
     if (!isfinite(lufs))
-        return -1;
+        return PM_ERR_INVALID;
     /* Rounded first, so that a gain a hair under zero is "+0.00 dB", not "-0.00 dB". */
     double gain = round((PM_REPLAYGAIN_REFERENCE_LUFS - lufs) * 100.0) / 100.0;
     snprintf(out, size, "%+.2f dB", gain == 0.0 ? 0.0 : gain);
-    return 0;
+    return PM_OK;
 }
 
-int pm_tags_replaygain_peak(double peak, char *out, size_t size)
+pm_status pm_tags_replaygain_peak(double peak, char *out, size_t size)
 {
     if (!isfinite(peak) || peak < 0.0)
-        return -1;
+        return PM_ERR_INVALID;
     snprintf(out, size, "%.6f", peak);
-    return 0;
+    return PM_OK;
 }
 
-int pm_tags_r128_gain(double lufs, char *out, size_t size)
+pm_status pm_tags_r128_gain(double lufs, char *out, size_t size)
 {
     if (!isfinite(lufs))
-        return -1;
+        return PM_ERR_INVALID;
     /* RFC 7845 5.2.1: a signed Q7.8 number of dB, so 256 steps a dB within an int16. */
     double q = round((PM_R128_REFERENCE_LUFS - lufs) * 256.0);
     if (q < -32768.0 || q > 32767.0)
-        return -1;
+        return PM_ERR_INVALID;
     snprintf(out, size, "%d", (int)q);
-    return 0;
+    return PM_OK;
 }
 
 /* ---- the keys of a tag set ---------------------------------------------------------------- */
 
-#define MAX_KEYS 24
+#define MAX_KEYS 24 /* 22 at most: 12 texts, 4 numbers and totals, 6 loudness keys */
 #define VALUE_SIZE 32
 
 /* Every key a format's tags may hold, with the value the set gives it (NULL: absent). The
@@ -148,8 +148,13 @@ static pm_status keys_of(const pm_tag_set *t, tag_kind kind, const char *path, k
         {"PRODUCEDNOTICE", offsetof(pm_tag_set, p_line)}, /* the (P) line: ID3v2.4 TPRO */
     };
     k->count = 0;
-    for (size_t i = 0; i < sizeof text_keys / sizeof *text_keys; i++)
-        add_key(k, text_keys[i].key, *(const char *const *)((const char *)t + text_keys[i].offset));
+    for (size_t i = 0; i < sizeof text_keys / sizeof *text_keys; i++) {
+        const char *v = *(const char *const *)((const char *)t + text_keys[i].offset);
+        if (text_keys[i].offset == offsetof(pm_tag_set, date) && !(v && *v) && t->year > 0)
+            snprintf(add_text_key(k, "DATE"), VALUE_SIZE, "%d", t->year);
+        else
+            add_key(k, text_keys[i].key, v);
+    }
     int xiph = kind == KIND_FLAC || kind == KIND_VORBIS || kind == KIND_OPUS;
     add_number(k, "TRACKNUMBER", t->track, t->track_total, !xiph);
     add_number(k, "DISCNUMBER", t->disc, t->disc_total, !xiph);
@@ -157,11 +162,10 @@ static pm_status keys_of(const pm_tag_set *t, tag_kind kind, const char *path, k
         add_total(k, "TRACKTOTAL", t->track, t->track_total);
         add_total(k, "DISCTOTAL", t->disc, t->disc_total);
     }
-    /* Both conventions' keys are listed for every format but WAV, so that writing removes the
-     * other convention's and verifying finds them absent. */
-    if (kind == KIND_WAV)
-        return PM_OK;
-    int rg = t->has_loudness && kind != KIND_OPUS, r128 = t->has_loudness && kind == KIND_OPUS;
+    /* Both conventions' keys are listed for every format, so that writing removes those the
+     * format does not use and verifying finds them absent. */
+    int rg = t->has_loudness && kind != KIND_OPUS && kind != KIND_WAV;
+    int r128 = t->has_loudness && kind == KIND_OPUS;
     static const char *const rg_keys[4] = {"REPLAYGAIN_TRACK_GAIN", "REPLAYGAIN_TRACK_PEAK",
                                            "REPLAYGAIN_ALBUM_GAIN", "REPLAYGAIN_ALBUM_PEAK"};
     const double rg_values[4] = {t->track_lufs, t->track_peak, t->album_lufs, t->album_peak};
@@ -171,12 +175,13 @@ static pm_status keys_of(const pm_tag_set *t, tag_kind kind, const char *path, k
             continue;
         }
         char *text = add_text_key(k, rg_keys[i]);
-        int bad = i % 2 ? pm_tags_replaygain_peak(rg_values[i], text, VALUE_SIZE)
-                        : pm_tags_replaygain_gain(rg_values[i], text, VALUE_SIZE);
-        if (bad) {
+        pm_status st = i % 2 ? pm_tags_replaygain_peak(rg_values[i], text, VALUE_SIZE)
+                             : pm_tags_replaygain_gain(rg_values[i], text, VALUE_SIZE);
+        if (st != PM_OK) {
             pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
-                        "%s: %s cannot be tagged: the %s %g is not a finite figure",
-                        base_name(path), rg_keys[i], i % 2 ? "peak" : "loudness", rg_values[i]);
+                        "%s cannot be tagged: the %s %g is not finite%s", rg_keys[i],
+                        i % 2 ? "peak" : "loudness", rg_values[i],
+                        i % 2 ? " and at least 0" : " (digital silence has no loudness)");
             return PM_ERR_INVALID;
         }
     }
@@ -187,11 +192,11 @@ static pm_status keys_of(const pm_tag_set *t, tag_kind kind, const char *path, k
             add_key(k, r128_keys[i], NULL);
             continue;
         }
-        if (pm_tags_r128_gain(r128_values[i], add_text_key(k, r128_keys[i]), VALUE_SIZE)) {
+        if (pm_tags_r128_gain(r128_values[i], add_text_key(k, r128_keys[i]), VALUE_SIZE) != PM_OK) {
             pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
-                        "%s: %s cannot be tagged: a loudness of %g LUFS is not finite or needs "
+                        "%s cannot be tagged: a loudness of %g LUFS is not finite or needs "
                         "a gain beyond the +-128 dB of Q7.8",
-                        base_name(path), r128_keys[i], r128_values[i]);
+                        r128_keys[i], r128_values[i]);
             return PM_ERR_INVALID;
         }
     }
@@ -237,8 +242,7 @@ static pm_status open_file(const char *path, int k, TagLib_File **out, pm_diag *
 {
     if (k < 0) {
         pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
-                    "%s: cannot be tagged: not a .flac, .mp3, .ogg, .opus or .wav file",
-                    base_name(path));
+                    "cannot be tagged: not a .flac, .mp3, .ogg, .opus or .wav file");
         return PM_ERR_UNSUPPORTED;
     }
     *out = pm_taglib_file_new_type(path, kinds[k].type);
@@ -246,8 +250,8 @@ static pm_status open_file(const char *path, int k, TagLib_File **out, pm_diag *
         if (*out)
             taglib_file_free(*out);
         *out = NULL;
-        pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "%s: TagLib cannot read it as a %s file",
-                    base_name(path), kinds[k].ext + 1);
+        pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "TagLib cannot read it as a %s file",
+                    kinds[k].ext + 1);
         return PM_ERR_IO;
     }
     return PM_OK;
@@ -272,14 +276,12 @@ pm_status pm_tags_write(const char *path, const pm_tag_set *tags, pm_diag *diag)
     if (tags->artwork)
         picture_attrs_of(tags->artwork, &pic);
     if (!pm_taglib_complex_property_set(f, "PICTURE", tags->artwork ? pic.list : NULL)) {
-        pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "%s: TagLib cannot store a picture in it",
-                    base_name(path));
+        pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "TagLib cannot store a picture in it");
         st = PM_ERR_IO;
         goto fail;
     }
     if (!taglib_file_save(f)) {
-        pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "%s: TagLib could not save its tags",
-                    base_name(path));
+        pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "TagLib could not save its tags");
         st = PM_ERR_IO;
         goto fail;
     }
@@ -304,16 +306,14 @@ static int verify_key(TagLib_File *f, const char *path, const char *key, const c
         const char *first = got && got[0] ? got[0] : NULL;
         if (!want)
             pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
-                        "%s: tag %s reads \"%s\", the project has none", base_name(path), key,
-                        first);
+                        "tag %s reads \"%s\", the project has none", key, first);
         else if (!first)
             pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
-                        "%s: tag %s is missing, the project says \"%s\"", base_name(path), key,
-                        want);
+                        "tag %s is missing, the project says \"%s\"", key, want);
         else
             pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
-                        "%s: tag %s reads \"%s\"%s, the project says \"%s\"", base_name(path), key,
-                        first, got[1] ? " (and more values)" : "", want);
+                        "tag %s reads \"%s\"%s, the project says \"%s\"", key, first,
+                        got[1] ? " (and more values)" : "", want);
     }
     pm_taglib_property_free(got);
     return ok;
@@ -358,8 +358,7 @@ static int verify_picture(TagLib_File *f, const char *path, const pm_artwork *ar
             wrong = "is not marked as the front cover";
     }
     if (wrong)
-        pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "%s: the picture %s", base_name(path),
-                    wrong);
+        pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "the picture %s", wrong);
     pm_taglib_complex_property_free(pics);
     return !wrong;
 }
@@ -389,4 +388,35 @@ pm_status pm_tags_verify(const char *path, const pm_tag_set *tags, pm_format_che
         c->ok = st == PM_OK;
     }
     return st;
+}
+
+/* ---- from the project ------------------------------------------------------------------------ */
+
+static const char *either(const char *first, const char *second)
+{
+    return first && *first ? first : second;
+}
+
+void pm_tags_from_project(const pm_project *p, const pm_track *t, int track, int track_total,
+                          pm_tag_set *out)
+{
+    const pm_album *a = &p->album;
+    memset(out, 0, sizeof *out);
+    out->title = t->text.title;
+    out->artist = either(t->text.artist, a->text.artist);
+    out->album = a->text.title;
+    out->album_artist = a->text.artist;
+    out->composer = either(t->text.composer, a->text.composer);
+    out->isrc = t->isrc;
+    out->barcode = a->upc;
+    out->label = a->label;
+    out->copyright = a->copyright;
+    out->p_line = a->p_line;
+    out->genre = a->genre;
+    out->date = a->date;
+    out->year = a->year;
+    out->track = track;
+    out->track_total = track_total;
+    out->disc = (int)a->disc;
+    out->disc_total = (int)a->discs;
 }

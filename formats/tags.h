@@ -25,10 +25,10 @@
  * established. ReplayGain (2.0: gains to -18 LUFS, "-3.21 dB"; peaks linear, "0.891251") is what
  * FLAC, Vorbis and MP3 players read; Opus players apply R128 gains instead (RFC 7845 5.2.1: Q7.8
  * integers to -23 LUFS, on top of the header's output gain, which libsndfile writes as 0) and
- * must not find ReplayGain tags beside them. WAV has no loudness convention and gets none.
+ * must not find ReplayGain tags beside them. WAV has no loudness convention and gets neither.
  * MP3: ID3v2.4, TagLib's default and the only version its C save writes: UTF-8 text (the
- * non-ASCII titles), TDRC and TPRO exist only there, and ffmpeg, Apple Music, foobar2000 and
- * Windows 10 read it; TagLib also adds an ID3v1 tag (Latin-1, 30 characters) that players read
+ * non-ASCII titles), TDRC and TPRO exist only there, and ffmpeg, Apple Music and foobar2000
+ * read it; TagLib also adds an ID3v1 tag (Latin-1, 30 characters) that players read
  * only when there is no ID3v2. WAV: TagLib's RIFF::WAV writes an "ID3 " chunk (ID3v2.4, every
  * key above but loudness, and the picture), which TagLib, foobar2000, Apple Music and ffmpeg
  * read, and a LIST/INFO chunk with the few fields INFO has (TagLib 1.13: title, artist, album,
@@ -38,7 +38,7 @@
  *
  * A key the tag set leaves empty is removed from the file, so that tagging a file twice, or a
  * file the encoder tagged, leaves exactly the tag set. The loudness keys of the other convention
- * are removed too.
+ * (and in WAV of both) are removed too.
  */
 #ifndef PM_TAGS_H
 #define PM_TAGS_H
@@ -64,6 +64,7 @@ typedef struct pm_artwork {
 typedef struct pm_tag_set {
     const char *title, *artist, *album, *album_artist;
     const char *date; /* "YYYY" or "YYYY-MM-DD" */
+    int year;         /* when date is NULL or "": the year alone (0: no date) */
     const char *genre, *composer;
     const char *isrc;    /* 12 characters, no dashes */
     const char *barcode; /* the UPC/EAN, 12 or 13 digits */
@@ -82,6 +83,18 @@ typedef struct pm_tag_set {
     double track_lufs, track_peak, album_lufs, album_peak;
     const pm_artwork *artwork; /* the front cover, or NULL */
 } pm_tag_set;
+
+/*
+ * The project's tags for the streaming file of t (one of p's tracks, or its hidden track),
+ * numbered track of track_total (the streaming files' numbers, which a hidden track shifts):
+ * title; artist (the track's, else the album's); album and album artist (the album's title and
+ * artist); composer (the track's, else the album's); ISRC; barcode (the album's UPC/EAN);
+ * label; copyright; (P) line; genre; date (the album's date, else its year); disc of discs.
+ * Loudness and artwork are the caller's to add (has_loudness 0, artwork NULL). The strings
+ * are p's and t's: valid while p is.
+ */
+void pm_tags_from_project(const pm_project *p, const pm_track *t, int track, int track_total,
+                          pm_tag_set *out);
 
 /* Reference levels of the two conventions. */
 #define PM_REPLAYGAIN_REFERENCE_LUFS -18.0
@@ -128,13 +141,14 @@ void pm_artwork_fini(pm_artwork *art);
 #define PM_ARTWORK_MAX_BYTES ((size_t)16 * 1024 * 1024 - 64)
 
 /*
- * The texts pm_tags_write stores for loudness, into out (size bytes): ReplayGain gain
- * "%+.2f dB" of PM_REPLAYGAIN_REFERENCE_LUFS - lufs, peak "%.6f", and the R128 gain as a Q7.8
- * integer of PM_R128_REFERENCE_LUFS - lufs. -1 when the value cannot be written (not finite, or
- * an R128 gain outside Q7.8), else 0. For the tests and the report.
+ * The texts pm_tags_write stores for loudness, into out (size bytes, 16 are enough): the
+ * ReplayGain gain "%+.2f dB" of PM_REPLAYGAIN_REFERENCE_LUFS - lufs (rounded to 0.01 dB first,
+ * so never "-0.00 dB"), the peak "%.6f", and the R128 gain, the Q7.8 integer nearest to 256 x
+ * (PM_R128_REFERENCE_LUFS - lufs). PM_ERR_INVALID when the value cannot be written: not finite,
+ * a negative peak, or an R128 gain outside -32768..32767.
  */
-int pm_tags_replaygain_gain(double lufs, char *out, size_t size);
-int pm_tags_replaygain_peak(double peak, char *out, size_t size);
-int pm_tags_r128_gain(double lufs, char *out, size_t size);
+pm_status pm_tags_replaygain_gain(double lufs, char *out, size_t size) PM_WARN_UNUSED;
+pm_status pm_tags_replaygain_peak(double peak, char *out, size_t size) PM_WARN_UNUSED;
+pm_status pm_tags_r128_gain(double lufs, char *out, size_t size) PM_WARN_UNUSED;
 
 #endif

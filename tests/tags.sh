@@ -90,26 +90,26 @@ check '[ $? = 1 ] && grep -q "a.aiff: error: .*not a .flac, .mp3, .ogg, .opus or
 
 # ---- a changed tag fails, naming the file and the tag ---------------------------------------
 "$TAGTOOL" verify a.flac cover.jpg isrc=GBEXM2600099 > out 2> err
-check '[ $? = 1 ] && grep -q "^FAILED: a.flac: tags read back" out && grep -q "^a.flac: error: a.flac: tag ISRC reads \"GBEXM2600003\", the project says \"GBEXM2600099\"" err' \
+check '[ $? = 1 ] && grep -q "^FAILED: a.flac: tags read back" out && grep -q "^a.flac: error: tag ISRC reads \"GBEXM2600003\", the project says \"GBEXM2600099\"" err' \
     "flac: a project with another ISRC fails, naming the file and ISRC"
 "$TAGTOOL" verify a.mp3 cover.jpg track=4 > out 2> err
-check '[ $? = 1 ] && grep -q "a.mp3: tag TRACKNUMBER reads \"3/12\", the project says \"4/12\"" err' \
+check '[ $? = 1 ] && grep -q "a.mp3: error: tag TRACKNUMBER reads \"3/12\", the project says \"4/12\"" err' \
     "mp3: another track number fails, naming TRACKNUMBER"
 "$TAGTOOL" verify a.opus cover.png > out 2> err
-check '[ $? = 1 ] && grep -q "a.opus: the picture differs from the artwork file" err' \
+check '[ $? = 1 ] && grep -q "a.opus: error: the picture differs from the artwork file" err' \
     "opus: another picture fails, naming the picture"
 "$TAGTOOL" verify a.ogg > out 2> err
-check '[ $? = 1 ] && grep -q "a.ogg: the picture is there, the project has no artwork" err' \
+check '[ $? = 1 ] && grep -q "a.ogg: error: the picture is there, the project has no artwork" err' \
     "ogg: a picture the project does not have fails"
 for f in $formats; do
     cp "a.$f" "poked.$f"
     "$TAGTOOL" poke "poked.$f" TITLE "Another title" && "$TAGTOOL" verify "poked.$f" cover.jpg > out 2> err
-    check '[ $? = 1 ] && grep -q "poked.$f: tag TITLE reads \"Another title\", the project says \"$title\"" err' \
+    check '[ $? = 1 ] && grep -q "poked.$f: error: tag TITLE reads \"Another title\", the project says \"$title\"" err' \
         "$f: a title changed behind our back fails, naming the file and TITLE"
 done
 cp a.flac extra.flac
 "$TAGTOOL" poke extra.flac LABEL && "$TAGTOOL" verify extra.flac cover.jpg > out 2> err
-check '[ $? = 1 ] && grep -q "extra.flac: tag LABEL is missing, the project says \"Example Records\"" err' \
+check '[ $? = 1 ] && grep -q "extra.flac: error: tag LABEL is missing, the project says \"Example Records\"" err' \
     "flac: a removed label fails, naming LABEL"
 
 # ---- loudness: ReplayGain or R128, never both --------------------------------------------------
@@ -119,9 +119,23 @@ check '[ $? = 0 ]' "flac: tagged again without loudness, it verifies without it"
 "$TAGTOOL" verify quiet.flac cover.jpg > out 2> err
 check '[ $? = 1 ] && grep -q "tag REPLAYGAIN_TRACK_GAIN is missing, the project says \"-3.80 dB\"" err' \
     "and a project with loudness then fails, naming REPLAYGAIN_TRACK_GAIN"
+cp a.flac year.flac
+"$TAGTOOL" write year.flac cover.jpg date= year=2026 2> err && "$TAGTOOL" verify year.flac cover.jpg date= year=2026 > /dev/null 2>> err
+check '[ $? = 0 ]' "flac: a project with a year and no date is tagged DATE=2026 and verifies"
+"$TAGTOOL" verify year.flac cover.jpg > out 2> err
+check '[ $? = 1 ] && grep -q "year.flac: error: tag DATE reads \"2026\", the project says \"2026-05-01\"" err' \
+    "and a project with the full date then fails, naming DATE"
+cp a.wav rg.wav
+"$TAGTOOL" poke rg.wav REPLAYGAIN_TRACK_GAIN "-1.00 dB" && "$TAGTOOL" verify rg.wav cover.jpg > out 2> err
+check '[ $? = 1 ] && grep -q "rg.wav: error: tag REPLAYGAIN_TRACK_GAIN reads \"-1.00 dB\", the project has none" err' \
+    "wav: a ReplayGain tag, which WAV files do not get, fails naming it"
+cp a.flac silent.flac
+"$TAGTOOL" write silent.flac cover.jpg track_lufs=-inf > /dev/null 2> err
+check '[ $? = 1 ] && grep -q "silent.flac: error: REPLAYGAIN_TRACK_GAIN cannot be tagged: the loudness -inf is not finite" err && cmp -s a.flac silent.flac' \
+    "flac: the loudness of silence (-inf LUFS) is refused naming the key; the file is left as it was"
 cp a.opus loud.opus
 "$TAGTOOL" write loud.opus cover.jpg track_lufs=200 > /dev/null 2> err
-check '[ $? = 1 ] && grep -q "loud.opus: R128_TRACK_GAIN cannot be tagged" err' \
+check '[ $? = 1 ] && grep -q "loud.opus: error: R128_TRACK_GAIN cannot be tagged" err' \
     "opus: a loudness whose R128 gain is beyond Q7.8 is refused, naming the key"
 
 # ---- ffprobe: every tag, per format ---------------------------------------------------------
@@ -180,7 +194,8 @@ if have ffprobe && have ffmpeg; then
     "$TAGTOOL" audio plain.mp3 mp3
     if riff_chunk a.wav "ID3 " wav.id3; then
         cat wav.id3 plain.mp3 > wavid3.mp3
-        check 'probe_has wavid3.mp3 "$id3_tags"' "ffprobe: wav's ID3 chunk has every tag (read as an MP3's tag)"
+        check 'probe_has wavid3.mp3 "$id3_tags" && ! grep -q REPLAYGAIN probe.json' \
+            "ffprobe: wav's ID3 chunk has every tag, no ReplayGain (read as an MP3's tag)"
     else
         not_ok "wav has an ID3 chunk"
     fi
@@ -215,7 +230,7 @@ if have metaflac; then
     cp a.flac meta.flac
     metaflac --remove-tag=ISRC --set-tag=ISRC=GBEXM2600077 meta.flac
     "$TAGTOOL" verify meta.flac cover.jpg > out 2> err
-    check '[ $? = 1 ] && grep -q "meta.flac: tag ISRC reads \"GBEXM2600077\"" err' \
+    check '[ $? = 1 ] && grep -q "meta.flac: error: tag ISRC reads \"GBEXM2600077\"" err' \
         "an ISRC changed by metaflac fails pm_tags_verify, naming the file and ISRC"
 fi
 

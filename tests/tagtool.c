@@ -12,7 +12,8 @@
  *   tagtool write FILE [ART]          pm_tags_write of the full tag set below (with ART)
  *   tagtool verify FILE [ART] [FIELD=VALUE]...
  *                                     pm_tags_verify against the set, with FIELD changed
- *                                     (title, isrc, track, ..., loudness=no); exit 1 on mismatch
+ *                                     (title, isrc, date, year, track, ..., loudness=no); exit 1
+ *                                     on mismatch
  *   tagtool poke FILE KEY [VALUE]     set (or remove) one TagLib property behind our back
  *
  * The full tag set, which tests/tags.sh expects to read back with ffprobe and metaflac: */
@@ -26,9 +27,10 @@
 
 #include <sndfile.h>
 
-#include "crc32.h"
 #include "tags.h"
 #include "taglib_props.h"
+
+#include "images.h"
 
 static pm_tag_set full_set(void)
 {
@@ -85,117 +87,6 @@ static int make_audio(const char *out, const char *format)
     return sf_close(sf) != 0;
 }
 
-/* ---- pictures ---------------------------------------------------------------------------- */
-
-static void put32(FILE *f, uint32_t v)
-{
-    unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
-                          (unsigned char)(v >> 8), (unsigned char)v};
-    fwrite(b, 1, 4, f);
-}
-
-static void png_chunk(FILE *f, const char *type, const unsigned char *data, uint32_t len)
-{
-    pm_crc32 crc;
-    pm_crc32_init(&crc);
-    pm_crc32_update(&crc, type, 4);
-    put32(f, len);
-    fwrite(type, 1, 4, f);
-    if (len) { /* IEND has no data (and data is NULL) */
-        pm_crc32_update(&crc, data, len);
-        fwrite(data, 1, len, f);
-    }
-    put32(f, pm_crc32_value(&crc));
-}
-
-/* 8-bit grey, every pixel 128, the zlib stream in stored (uncompressed) deflate blocks (RFC
- * 1950, 1951 3.2.4), so no compressor is needed. cut: leave IEND out. */
-static int make_png(FILE *f, uint32_t w, uint32_t h, int cut)
-{
-    size_t raw = (size_t)h * (w + 1), blocks = raw / 65535 + 1;
-    size_t zlen = 2 + raw + 5 * blocks + 4;
-    unsigned char *z = malloc(zlen), *p = z;
-    if (!z)
-        return 1;
-    *p++ = 0x78;
-    *p++ = 0x01;
-    uint32_t a = 1, b = 0;
-    for (size_t done = 0; done < raw;) {
-        size_t n = raw - done > 65535 ? 65535 : raw - done;
-        *p++ = done + n == raw; /* BFINAL on the last block, BTYPE 00 */
-        *p++ = (unsigned char)n;
-        *p++ = (unsigned char)(n >> 8);
-        *p++ = (unsigned char)~n;
-        *p++ = (unsigned char)(~n >> 8);
-        for (size_t i = 0; i < n; i++, done++) {
-            p[i] = done % (w + 1) ? 128 : 0; /* each row: filter type 0, then its pixels */
-            a = (a + p[i]) % 65521;
-            b = (b + a) % 65521;
-        }
-        p += n;
-    }
-    uint32_t adler = b << 16 | a;
-    for (int i = 3; i >= 0; i--)
-        *p++ = (unsigned char)(adler >> (8 * i));
-    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
-    unsigned char ihdr[13] = {0};
-    for (int i = 0; i < 4; i++) {
-        ihdr[i] = (unsigned char)(w >> (24 - 8 * i));
-        ihdr[4 + i] = (unsigned char)(h >> (24 - 8 * i));
-    }
-    ihdr[8] = 8; /* bit depth; colour type 0 (grey), deflate, filter 0, no interlace */
-    fwrite(sig, 1, 8, f);
-    png_chunk(f, "IHDR", ihdr, 13);
-    png_chunk(f, "IDAT", z, (uint32_t)(p - z));
-    if (!cut)
-        png_chunk(f, "IEND", NULL, 0);
-    free(z);
-    return 0;
-}
-
-/*
- * A baseline JPEG (T.81) of one grey component whose every 8x8 block has a DC difference of 0
- * and no AC coefficient: with Huffman tables of one 1-bit code each (DC category 0, AC EOB) a
- * block costs 2 bits, so 3000 x 3000 pixels take 35 kB.
- */
-static int make_jpeg(FILE *f, unsigned w, unsigned h)
-{
-    static const unsigned char soi[2] = {0xFF, 0xD8}, eoi[2] = {0xFF, 0xD9};
-    unsigned char dqt[69] = {0xFF, 0xDB, 0, 67, 0x00};
-    memset(dqt + 5, 1, 64);
-    const unsigned char sof[13] = {0xFF,
-                                   0xC0,
-                                   0,
-                                   11,
-                                   8,
-                                   (unsigned char)(h >> 8),
-                                   (unsigned char)h,
-                                   (unsigned char)(w >> 8),
-                                   (unsigned char)w,
-                                   1,
-                                   1,
-                                   0x11,
-                                   0};
-    unsigned char dht[2][22] = {{0xFF, 0xC4, 0, 20, 0x00, 1}, {0xFF, 0xC4, 0, 20, 0x10, 1}};
-    const unsigned char sos[10] = {0xFF, 0xDA, 0, 8, 1, 1, 0x00, 0, 63, 0};
-    fwrite(soi, 1, 2, f);
-    fwrite(dqt, 1, sizeof dqt, f);
-    fwrite(sof, 1, sizeof sof, f);
-    fwrite(dht, 1, sizeof dht, f); /* symbol 0 (the last byte of each) for both tables */
-    fwrite(sos, 1, sizeof sos, f);
-    size_t bits = 2 * (size_t)((w + 7) / 8) * ((h + 7) / 8);
-    static const unsigned char zeros[4096];
-    for (size_t left = bits / 8; left > 0;) {
-        size_t n = left < sizeof zeros ? left : sizeof zeros;
-        fwrite(zeros, 1, n, f);
-        left -= n;
-    }
-    if (bits % 8)
-        fputc(0xFF >> (bits % 8), f); /* the last block's bits, padded with ones (F.1.2.3) */
-    fwrite(eoi, 1, 2, f);
-    return 0;
-}
-
 static int make_image(const char *kind, unsigned w, unsigned h, const char *out)
 {
     FILE *f = fopen(out, "wb");
@@ -203,7 +94,7 @@ static int make_image(const char *kind, unsigned w, unsigned h, const char *out)
         return 1;
     int r = 0;
     if (strcmp(kind, "png") == 0 || strcmp(kind, "cutpng") == 0)
-        r = make_png(f, w, h, kind[0] == 'c');
+        r = make_png(f, w, h, 0, kind[0] == 'c');
     else if (strcmp(kind, "jpeg") == 0)
         r = make_jpeg(f, w, h);
     else if (strcmp(kind, "gif") == 0) /* a 1x1 GIF89a */
@@ -245,6 +136,8 @@ static int override(pm_tag_set *t, char *arg)
         }
     if (strcmp(arg, "track") == 0)
         t->track = atoi(v);
+    else if (strcmp(arg, "year") == 0)
+        t->year = atoi(v);
     else if (strcmp(arg, "disc_total") == 0)
         t->disc_total = atoi(v);
     else if (strcmp(arg, "track_lufs") == 0)
