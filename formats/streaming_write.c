@@ -286,25 +286,7 @@ void pm_streaming_loudness_of(const pm_streaming_read *r, size_t file, pm_stream
 void pm_streaming_tag_set(const pm_project *p, size_t item, int total, const pm_artwork *art,
                           const pm_streaming_loudness *l, pm_tag_set *t)
 {
-    const pm_track *tr = p->plan->items[item].track;
-    const pm_album *a = &p->album;
-    memset(t, 0, sizeof *t);
-    t->title = tr->text.title;
-    t->artist = tr->text.artist && *tr->text.artist ? tr->text.artist : a->text.artist;
-    t->album = a->text.title;
-    t->album_artist = a->text.artist;
-    t->date = a->date;
-    t->genre = a->genre;
-    t->composer = tr->text.composer && *tr->text.composer ? tr->text.composer : a->text.composer;
-    t->isrc = tr->isrc;
-    t->barcode = a->upc;
-    t->label = a->label;
-    t->copyright = a->copyright;
-    t->p_line = a->p_line;
-    t->track = pm_plan_file_number(p, item);
-    t->track_total = total;
-    t->disc = (int)a->disc;
-    t->disc_total = (int)a->discs;
+    pm_tags_from_project(p, p->plan->items[item].track, pm_plan_file_number(p, item), total, t);
     t->artwork = art;
     t->track_lufs = l->track_lufs;
     t->track_peak = pow(10.0, l->track_peak_dbtp / 20.0);
