@@ -24,12 +24,12 @@ enum { MAX_WRITE = 1 << 16 };
 
 typedef struct mute_stage {
     pm_stage base;
-    int64_t end;      /* frames before this are muted */
+    int64_t end; /* frames before this are muted */
     int64_t position;
 } mute_stage;
 
-static void mute_process(pm_stage *stage, const double *const *in, size_t in_frames,
-                         size_t *used, double *const *out, size_t out_capacity, size_t *produced)
+static void mute_process(pm_stage *stage, const double *const *in, size_t in_frames, size_t *used,
+                         double *const *out, size_t out_capacity, size_t *produced)
 {
     mute_stage *s = (mute_stage *)stage;
     size_t n = in_frames < out_capacity ? in_frames : out_capacity;
@@ -154,8 +154,8 @@ static void finish_file(pm_streaming_out *o, size_t index)
     char why[256];
     /* the serial: the file's number, the same on every render and different per file */
     if (!o->failed && (codec == PM_FORMAT_OPUS || codec == PM_FORMAT_OGG) &&
-        pm_streaming_ogg_serial(f->temp, (uint32_t)(index % o->file_count + 1), why,
-                                sizeof why) != PM_OK)
+        pm_streaming_ogg_serial(f->temp, (uint32_t)(index % o->file_count + 1), why, sizeof why) !=
+            PM_OK)
         fail(o, f->path, why);
 }
 
@@ -176,8 +176,8 @@ static pm_status write_piece(pm_streaming_out *o, const int32_t *interleaved,
     if (!o->lossy && to > first && from < last) {
         int64_t a = from > first ? from : first, b = to < last ? to : last;
         size_t skip = (size_t)(a - from) * 2, n = (size_t)(b - a) * 2;
-        pm_streaming_hash_samples(&o->hash, ints ? ints + skip : NULL, floats ? floats + skip : NULL,
-                                  n);
+        pm_streaming_hash_samples(&o->hash, ints ? ints + skip : NULL,
+                                  floats ? floats + skip : NULL, n);
     }
     for (size_t i = 0; !o->failed && i < o->file_count * o->format_count; i++) {
         pm_streaming_file *f = &o->files[i];
@@ -187,9 +187,9 @@ static pm_status write_piece(pm_streaming_out *o, const int32_t *interleaved,
         if (!f->sf) {
             char why[256];
             unsigned codec = codec_of(o, i / o->file_count);
-            f->sf = pm_streaming_open_write(f->temp, codec, o->rate, o->bits,
-                                            o->owner->p->streaming[o->target].mp3_vbr, why,
-                                            sizeof why);
+            f->sf =
+                pm_streaming_open_write(f->temp, codec, o->rate, o->bits,
+                                        o->owner->p->streaming[o->target].mp3_vbr, why, sizeof why);
             if (!f->sf) {
                 fail(o, f->path, why);
                 break;
@@ -221,8 +221,7 @@ static pm_status writer_write(void *context, const int32_t *interleaved,
         size_t n = frames - done < MAX_WRITE ? frames - done : MAX_WRITE;
         const double *const piece[2] = {planar ? planar[0] + done : NULL,
                                         planar ? planar[1] + done : NULL};
-        status = write_piece(o, interleaved ? interleaved + 2 * done : NULL, piece,
-                             o->position, n);
+        status = write_piece(o, interleaved ? interleaved + 2 * done : NULL, piece, o->position, n);
         o->position += (int64_t)n;
         done += n;
     }
@@ -240,9 +239,9 @@ static pm_status read_back(pm_streaming_out *o)
         return PM_ERR_IO;
     pm_streaming_read_fini(&o->read);
     int subformat = pm_streaming_sf_format(codec_of(o, 0), o->bits) & SF_FORMAT_SUBMASK;
-    pm_status status = pm_streaming_read_files(o->temps, o->file_count, o->joined_start,
-                                               o->joined_end, o->rate, subformat, o->bits,
-                                               &o->read);
+    pm_status status =
+        pm_streaming_read_files(o->temps, o->file_count, o->joined_start, o->joined_end, o->rate,
+                                subformat, o->bits, &o->read);
     for (size_t i = 0; status == PM_OK && i < o->file_count; i++)
         if (!o->read.opened[i] || !o->read.format_ok[i]) {
             fail(o, o->files[i].path, "does not decode as it was written");
@@ -272,8 +271,8 @@ static pm_status write_digest(pm_streaming_out *o, pm_diag *diag)
     snprintf(name, sizeof name, "%s.samples.sha256", s->name);
     if (pm_path_join(path, sizeof path, o->owner->dir, name) != 0)
         return PM_ERR_IO;
-    int n = snprintf(text, sizeof text, "%s  %s/ (%d-bit samples joined)\n", o->hash_hex,
-                     s->name, o->bits);
+    int n = snprintf(text, sizeof text, "%s  %s/ (%d-bit samples joined)\n", o->hash_hex, s->name,
+                     o->bits);
     return pm_write_file_atomic(path, text, (size_t)n, diag);
 }
 
@@ -288,8 +287,8 @@ static pm_status writer_end(void *context, int keep, const pm_target_measure *me
             finish_file(o, i);
         if (f->written != f->end - f->start && !o->failed) {
             pm_diag_add(diag, PM_SEV_ERROR, f->path, 0, NULL,
-                        "the stream gave %lld samples for a file of %lld",
-                        (long long)f->written, (long long)(f->end - f->start));
+                        "the stream gave %lld samples for a file of %lld", (long long)f->written,
+                        (long long)(f->end - f->start));
             status = PM_ERR_INTERNAL;
         }
     }
@@ -373,8 +372,8 @@ static void streaming_free(pm_format_stage *st)
 }
 
 /* One target of <streaming> number target, writing the formats in `formats`. */
-static pm_status out_init(pm_format_stage *st, pm_streaming_out *o, size_t target,
-                          unsigned formats, uint64_t seed, pm_diag *diag)
+static pm_status out_init(pm_format_stage *st, pm_streaming_out *o, size_t target, unsigned formats,
+                          uint64_t seed, pm_diag *diag)
 {
     const pm_project *p = st->p;
     const pm_plan *plan = p->plan;
@@ -405,8 +404,7 @@ static pm_status out_init(pm_format_stage *st, pm_streaming_out *o, size_t targe
     o->temps = pm_alloc_zeroed(o->file_count + 1, sizeof *o->temps);
     o->joined_start = pm_alloc_zeroed(o->file_count + 1, sizeof *o->joined_start);
     o->joined_end = pm_alloc_zeroed(o->file_count + 1, sizeof *o->joined_end);
-    if (!o->segments || !o->files || !o->floats || !o->temps || !o->joined_start ||
-        !o->joined_end)
+    if (!o->segments || !o->files || !o->floats || !o->temps || !o->joined_start || !o->joined_end)
         return PM_ERR_NOMEM;
     size_t n = 0;
     for (size_t i = 0; i < plan->item_count; i++) {
@@ -454,7 +452,7 @@ static pm_status out_init(pm_format_stage *st, pm_streaming_out *o, size_t targe
     t->ceiling_dbtp = s->ceiling_dbtp;
     t->release_sec = s->release_sec;
     t->normalize = !s->has_loudness || s->normalize == PM_NORMALIZE_NONE ? PM_TARGET_NORMALIZE_NONE
-                   : s->normalize == PM_NORMALIZE_TRACK ? PM_TARGET_NORMALIZE_TRACK
+                   : s->normalize == PM_NORMALIZE_TRACK                  ? PM_TARGET_NORMALIZE_TRACK
                                                         : PM_TARGET_NORMALIZE_ALBUM;
     t->loudness_lufs = s->loudness_lufs;
     t->boost = s->boost;
@@ -498,8 +496,7 @@ static pm_status streaming_prepare(const pm_project *p, const char *dir, uint64_
         const pm_streaming_target *s = &p->streaming[t];
         char folder[4096];
         if (pm_path_join(folder, sizeof folder, dir, s->name) != 0 || mkdir(folder, 0777) != 0) {
-            pm_diag_add(diag, PM_SEV_ERROR, folder, 0, NULL, "cannot be made: %s",
-                        strerror(errno));
+            pm_diag_add(diag, PM_SEV_ERROR, folder, 0, NULL, "cannot be made: %s", strerror(errno));
             status = PM_ERR_IO;
             break;
         }

@@ -50,9 +50,9 @@ extern const pm_format_ops pm_streaming_format;
 /* The formats of PROJECT-FORMAT.md, in the order of the PM_FORMAT_* bits. */
 #define PM_STREAMING_CODECS 5
 typedef struct pm_streaming_codec {
-    unsigned bit;      /* PM_FORMAT_WAV ... */
-    const char *name;  /* "wav", as in formats="..." */
-    const char *ext;   /* the file name's extension */
+    unsigned bit;     /* PM_FORMAT_WAV ... */
+    const char *name; /* "wav", as in formats="..." */
+    const char *ext;  /* the file name's extension */
     int lossy;
 } pm_streaming_codec;
 extern const pm_streaming_codec pm_streaming_codecs[PM_STREAMING_CODECS];
@@ -81,34 +81,34 @@ typedef struct pm_streaming_file {
     int64_t start, end;          /* its span of the target's stream (target-rate frames) */
     void *sf;                    /* SNDFILE * while a pass writes it */
     int64_t written;
-    int closed;                  /* the pass finished it */
+    int closed;                                      /* the pass finished it */
     double kept_lufs, kept_peak_dbtp, kept_added_db; /* on the kept pass; added: by the codec */
 } pm_streaming_file;
 
 /* One target and its writer: the lossless formats of a <streaming>, or one lossy format. */
 typedef struct pm_streaming_out {
     struct pm_format_stage *owner;
-    size_t target;          /* the <streaming>: index in p->streaming */
-    unsigned formats;       /* PM_FORMAT_* bits written by this target */
+    size_t target;    /* the <streaming>: index in p->streaming */
+    unsigned formats; /* PM_FORMAT_* bits written by this target */
     int lossy;
     long rate;
-    int bits;               /* 16, 24 or 32 (float) */
-    char name[160];         /* "streaming spotify", "streaming spotify mp3" */
-    char folder[4096];      /* the <streaming>'s folder */
+    int bits;          /* 16, 24 or 32 (float) */
+    char name[160];    /* "streaming spotify", "streaming spotify mp3" */
+    char folder[4096]; /* the <streaming>'s folder */
     pm_target_config cfg;
     pm_target_segment *segments; /* the files' spans on the timeline */
-    size_t file_count;      /* files per format */
+    size_t file_count;           /* files per format */
     size_t format_count;
-    pm_streaming_file *files; /* format-major: files[k * file_count + i] */
-    const char **temps;     /* the first format's files' temporary paths, in order */
+    pm_streaming_file *files;           /* format-major: files[k * file_count + i] */
+    const char **temps;                 /* the first format's files' temporary paths, in order */
     int64_t *joined_start, *joined_end; /* each file's span in the files joined */
     pm_streaming_read read; /* the files of the last pass read back (the first format's) */
     double kept_album_lufs, kept_album_peak_dbtp; /* the kept files joined, as decoded */
-    int64_t position;       /* frames written in this pass */
-    int64_t mute_end;       /* frames before the first file, muted (target rate) */
-    float *floats;          /* interleaving buffer for the float path */
+    int64_t position;                             /* frames written in this pass */
+    int64_t mute_end; /* frames before the first file, muted (target rate) */
+    float *floats;    /* interleaving buffer for the float path */
     pm_sha256 hash;
-    char hash_hex[65];      /* the kept pass's digest (lossless) */
+    char hash_hex[65]; /* the kept pass's digest (lossless) */
     int failed;
     const char *error_file; /* what failed on the target's thread (a file's path), */
     char error[300];        /* and why: reported by end */
@@ -116,11 +116,11 @@ typedef struct pm_streaming_out {
 
 struct pm_format_stage {
     const pm_project *p;
-    char dir[4096];         /* out/streaming */
+    char dir[4096]; /* out/streaming */
     pm_streaming_out *outs;
     size_t out_count;
     pm_target_config *configs; /* out_count of them, for render */
-    pm_artwork art;         /* the album's picture for the tags, when has_art */
+    pm_artwork art;            /* the album's picture for the tags, when has_art */
     int has_art;
 };
 
@@ -185,8 +185,7 @@ void pm_streaming_hash_samples(pm_sha256 *hash, const int32_t *ints, const float
 /* ---- streaming_check.c --------------------------------------------------------------------- */
 
 pm_status pm_streaming_verify(const pm_project *p, const char *dir, pm_format_check *checks,
-                              size_t max_checks, size_t *check_count,
-                              pm_diag *diag) PM_WARN_UNUSED;
+                              size_t max_checks, size_t *check_count, pm_diag *diag) PM_WARN_UNUSED;
 pm_status pm_streaming_finish(struct pm_format_stage *stage, const pm_target_result *results,
                               pm_strbuf *report, pm_format_check *checks, size_t max_checks,
                               size_t *check_count, pm_diag *diag) PM_WARN_UNUSED;

@@ -33,13 +33,13 @@ typedef struct expected {
     const pm_streaming_target *s;
     const pm_streaming_codec *codec;
     long rate;
-    int bits;              /* 16, 24, 32 (float); lossy: 0 */
+    int bits; /* 16, 24, 32 (float); lossy: 0 */
     size_t files;
     char (*names)[512];
     char (*paths)[4096];
     const char **path_list;
-    size_t *items;         /* each file's plan item */
-    int64_t *start, *end;  /* in the joined files */
+    size_t *items;        /* each file's plan item */
+    int64_t *start, *end; /* in the joined files */
 } expected;
 
 static void expected_fini(expected *e)
@@ -146,12 +146,14 @@ static pm_status verify_format(verifier *v, const char *dir, const pm_streaming_
         pm_format_check_add(v->checks, v->max, v->count, v->diag, file, s->line,
                             r.opened[i] && r.format_ok[i] && r.frames[i] == want,
                             "streaming/%s/%s: decodes, %ld Hz%s%s stereo, %lld samples (%lld "
-                            "planned)", s->name, e.names[i], e.rate, codec->lossy ? "" : " ",
+                            "planned)",
+                            s->name, e.names[i], e.rate, codec->lossy ? "" : " ",
                             codec->lossy ? "" : depth, (long long)r.frames[i], (long long)want);
         pm_format_check_add(v->checks, v->max, v->count, v->diag, file, s->line,
                             r.opened[i] && tp <= s->ceiling_dbtp + PM_STREAMING_PEAK_TOLERANCE_DB,
                             "streaming/%s/%s: %strue peak %.2f dBTP (8x), within the %.1f dBTP "
-                            "ceiling", s->name, e.names[i], codec->lossy ? "decoded " : "", tp,
+                            "ceiling",
+                            s->name, e.names[i], codec->lossy ? "decoded " : "", tp,
                             s->ceiling_dbtp);
         if (!codec->lossy && normalized && s->normalize == PM_NORMALIZE_TRACK)
             pm_format_check_add(v->checks, v->max, v->count, v->diag, file, s->line,
@@ -165,8 +167,7 @@ static pm_status verify_format(verifier *v, const char *dir, const pm_streaming_
         pm_streaming_loudness l;
         pm_streaming_loudness_of(&r, i, &l);
         pm_streaming_tag_set(v->p, e.items[i], (int)e.files, art, &l, &tags);
-        pm_status tagged = pm_tags_verify(e.paths[i], &tags, v->checks, v->max, v->count,
-                                          v->diag);
+        pm_status tagged = pm_tags_verify(e.paths[i], &tags, v->checks, v->max, v->count, v->diag);
         if (tagged == PM_ERR_NOMEM)
             status = tagged;
     }
@@ -182,7 +183,8 @@ static pm_status verify_format(verifier *v, const char *dir, const pm_streaming_
         pm_format_check_add(v->checks, v->max, v->count, v->diag, file, s->line,
                             *recorded && strcmp(recorded, r.digest) == 0,
                             "streaming/%s %s: the files joined are the rendered stream, sample "
-                            "for sample (SHA-256 %.16s...)", s->name, codec->name, r.digest);
+                            "for sample (SHA-256 %.16s...)",
+                            s->name, codec->name, r.digest);
     }
     expected_fini(&e);
     pm_streaming_read_fini(&r);
@@ -192,8 +194,7 @@ static pm_status verify_format(verifier *v, const char *dir, const pm_streaming_
 pm_status pm_streaming_verify(const pm_project *p, const char *dir, pm_format_check *checks,
                               size_t max_checks, size_t *check_count, pm_diag *diag)
 {
-    verifier v = {.p = p, .checks = checks, .max = max_checks, .count = check_count,
-                  .diag = diag};
+    verifier v = {.p = p, .checks = checks, .max = max_checks, .count = check_count, .diag = diag};
     pm_artwork art;
     memset(&art, 0, sizeof art);
     pm_status status = PM_OK;
@@ -206,8 +207,7 @@ pm_status pm_streaming_verify(const pm_project *p, const char *dir, pm_format_ch
     for (size_t t = 0; status == PM_OK && t < p->streaming_count; t++)
         for (int c = 0; status == PM_OK && c < PM_STREAMING_CODECS; c++)
             if (p->streaming[t].formats & pm_streaming_codecs[c].bit)
-                status = verify_format(&v, dir, &p->streaming[t], &pm_streaming_codecs[c],
-                                       picture);
+                status = verify_format(&v, dir, &p->streaming[t], &pm_streaming_codecs[c], picture);
     pm_artwork_fini(&art);
     return status;
 }
@@ -233,8 +233,8 @@ static void report_format(pm_strbuf *out, const pm_streaming_out *o, size_t k,
     const pm_streaming_target *s = &p->streaming[o->target];
     const pm_streaming_file *files = &o->files[k * o->file_count];
     const pm_streaming_codec *codec = pm_streaming_codec_of(
-        o->lossy ? o->formats : (k == 0 && (o->formats & PM_FORMAT_WAV) ? PM_FORMAT_WAV
-                                                                        : PM_FORMAT_FLAC));
+        o->lossy ? o->formats
+                 : (k == 0 && (o->formats & PM_FORMAT_WAV) ? PM_FORMAT_WAV : PM_FORMAT_FLAC));
     pm_strbuf_append(out, "{\"format\": ");
     pm_strbuf_json_string(out, codec->name);
     pm_strbuf_printf(out, ", \"rate\": %ld, \"bits\": ", o->rate);
@@ -271,8 +271,7 @@ static void report_format(pm_strbuf *out, const pm_streaming_out *o, size_t k,
         const pm_plan_item *it = &p->plan->items[f->item];
         pm_strbuf_printf(out, "%s\n          {\"file\": ", i ? "," : "");
         pm_strbuf_json_string(out, f->name);
-        pm_strbuf_printf(out, ", \"number\": %d, \"title\": ",
-                         pm_plan_file_number(p, f->item));
+        pm_strbuf_printf(out, ", \"number\": %d, \"title\": ", pm_plan_file_number(p, f->item));
         pm_strbuf_json_string(out, it->track->text.title);
         pm_strbuf_printf(out, ", \"samples\": %lld, ", (long long)(f->end - f->start));
         json_num(out, "integrated_lufs", f->kept_lufs, 2);

@@ -45,8 +45,7 @@ static const pm_streaming_out *source_of(const pm_format_stage *st, size_t targe
     return found;
 }
 
-void pm_streaming_preview(const pm_format_stage *st, size_t target, pm_strbuf *json,
-                          pm_diag *diag)
+void pm_streaming_preview(const pm_format_stage *st, size_t target, pm_strbuf *json, pm_diag *diag)
 {
     const pm_project *p = st->p;
     const pm_streaming_target *s = &p->streaming[target];
@@ -92,8 +91,8 @@ void pm_streaming_preview(const pm_format_stage *st, size_t target, pm_strbuf *j
                      pr.boost ? "up and down" : "down only");
         pm_diag_add(diag, PM_SEV_NOTE, p->path, s->line, NULL,
                     "streaming %s on %s (%s): album mode %+.2f dB (peak %.2f dBTP), track mode "
-                    "%+.2f to %+.2f dB (peaks up to %.2f dBTP)", s->name, pr.name, loud,
-                    album_gain, album_peak + album_gain, low, high, top);
+                    "%+.2f to %+.2f dB (peaks up to %.2f dBTP)",
+                    s->name, pr.name, loud, album_gain, album_peak + album_gain, low, high, top);
     }
     pm_strbuf_append(json, n ? "\n      ]" : "]");
 }

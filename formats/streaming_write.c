@@ -18,8 +18,8 @@
 #include "streaming.h"
 
 const pm_streaming_codec pm_streaming_codecs[PM_STREAMING_CODECS] = {
-    {PM_FORMAT_WAV, "wav", "wav", 0},   {PM_FORMAT_FLAC, "flac", "flac", 0},
-    {PM_FORMAT_MP3, "mp3", "mp3", 1},   {PM_FORMAT_OPUS, "opus", "opus", 1},
+    {PM_FORMAT_WAV, "wav", "wav", 0}, {PM_FORMAT_FLAC, "flac", "flac", 0},
+    {PM_FORMAT_MP3, "mp3", "mp3", 1}, {PM_FORMAT_OPUS, "opus", "opus", 1},
     {PM_FORMAT_OGG, "ogg", "ogg", 1},
 };
 
@@ -68,8 +68,7 @@ void pm_streaming_file_name(const pm_project *p, size_t item, const char *ext, c
     const char *start = safe;
     while (*start == '.' || *start == ' ')
         start++;
-    snprintf(out, size, "%02d %s.%s", pm_plan_file_number(p, item), *start ? start : "Track",
-             ext);
+    snprintf(out, size, "%02d %s.%s", pm_plan_file_number(p, item), *start ? start : "Track", ext);
 }
 
 long pm_streaming_lossy_rate(unsigned codec, long rate)
@@ -85,24 +84,19 @@ int pm_streaming_sf_format(unsigned codec, int bits)
 {
     int depth = bits == 16 ? SF_FORMAT_PCM_16 : bits == 24 ? SF_FORMAT_PCM_24 : SF_FORMAT_FLOAT;
     switch (codec) {
-    case PM_FORMAT_WAV:
-        return SF_FORMAT_WAV | depth;
-    case PM_FORMAT_FLAC:
-        return SF_FORMAT_FLAC | depth;
-    case PM_FORMAT_MP3:
-        return SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III;
-    case PM_FORMAT_OPUS:
-        return SF_FORMAT_OGG | SF_FORMAT_OPUS;
-    default:
-        return SF_FORMAT_OGG | SF_FORMAT_VORBIS;
+    case PM_FORMAT_WAV: return SF_FORMAT_WAV | depth;
+    case PM_FORMAT_FLAC: return SF_FORMAT_FLAC | depth;
+    case PM_FORMAT_MP3: return SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III;
+    case PM_FORMAT_OPUS: return SF_FORMAT_OGG | SF_FORMAT_OPUS;
+    default: return SF_FORMAT_OGG | SF_FORMAT_VORBIS;
     }
 }
 
 void *pm_streaming_open_write(const char *path, unsigned codec, long rate, int bits, int mp3_vbr,
                               char *why, size_t why_size)
 {
-    SF_INFO info = {.samplerate = (int)rate, .channels = 2,
-                    .format = pm_streaming_sf_format(codec, bits)};
+    SF_INFO info = {
+        .samplerate = (int)rate, .channels = 2, .format = pm_streaming_sf_format(codec, bits)};
     SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
     if (!sf) {
         snprintf(why, why_size, "%s", sf_strerror(NULL));

@@ -104,8 +104,8 @@ static void ogg_serials(const char *dir)
            "their serial numbers are rewritten");
         char *da = NULL, *db = NULL;
         size_t sa = 0, sb = 0;
-        ok(pm_read_file(a, &da, &sa) == PM_OK && pm_read_file(b, &db, &sb) == PM_OK &&
-               sa == sb && memcmp(da, db, sa) == 0,
+        ok(pm_read_file(a, &da, &sa) == PM_OK && pm_read_file(b, &db, &sb) == PM_OK && sa == sb &&
+               memcmp(da, db, sa) == 0,
            "and they are the same bytes");
         free(da);
         free(db);
@@ -134,8 +134,8 @@ static int count_failed(const pm_format_check *checks, size_t n, const char *nee
     return failed;
 }
 
-static size_t run_verify(const char *project, const char *out, pm_format_check *checks,
-                         size_t max, int *status)
+static size_t run_verify(const char *project, const char *out, pm_format_check *checks, size_t max,
+                         int *status)
 {
     pm_diag *diag = pm_diag_new();
     pm_project *p = NULL;
@@ -201,8 +201,8 @@ static void verify_render(const char *dir) /* dir: a short mkdtemp name */
         fclose(f);
     }
     n = run_verify(project, out, checks, MAX, &status);
-    ok(count_failed(checks, n, "s wav: the files joined") == 1 && count_failed(checks, n, NULL) >= 1 &&
-           count_failed(checks, n, "flac") == 0,
+    ok(count_failed(checks, n, "s wav: the files joined") == 1 &&
+           count_failed(checks, n, NULL) >= 1 && count_failed(checks, n, "flac") == 0,
        "a sample changed in 02 Two.wav: the joined WAV files are no longer the stream");
 
     /* a tag changed behind the render's back */
