@@ -65,6 +65,11 @@ typedef struct pm_format_ops {
     void (*free)(pm_format_stage *stage);
 } pm_format_ops;
 
+/* Add a check to checks (up to max; *count is advanced), its text from fmt; a failed one also
+ * goes to diag as an error at file and line ("verification failed: ..."). Returns ok. */
+int pm_format_check_add(pm_format_check *checks, size_t max, size_t *count, pm_diag *diag,
+                        const char *file, int line, int ok, const char *fmt, ...) PM_PRINTF(8, 9);
+
 /* <name> of DESIGN.md "Deliverables": the album's catalog number, or its title, made safe for
  * file names (letters, digits, '-', '.', '_'; anything else becomes '_'; "album" when nothing is
  * left), into out of size bytes. */

@@ -3,17 +3,40 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "cd.h"
 #include "format.h"
-#include "vinyl.h"
+
+/* Each format's header defines its own struct pm_format_stage, so this file, which holds them
+ * all, names only their tables. */
+extern const pm_format_ops pm_vinyl_format;
+extern const pm_format_ops pm_streaming_format;
 
 const pm_format_ops *const pm_formats[] = {
     &pm_cd_format,
     &pm_vinyl_format,
+    &pm_streaming_format,
     NULL,
 };
+
+int pm_format_check_add(pm_format_check *checks, size_t max, size_t *count, pm_diag *diag,
+                        const char *file, int line, int ok, const char *fmt, ...)
+{
+    char what[sizeof checks[0].what];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (*count < max) {
+        snprintf(checks[*count].what, sizeof checks[*count].what, "%s", what);
+        checks[(*count)++].ok = ok;
+    }
+    if (!ok)
+        pm_diag_add(diag, PM_SEV_ERROR, file, line, NULL, "verification failed: %s", what);
+    return ok;
+}
 
 void pm_release_name(const pm_project *p, char *out, size_t size)
 {

@@ -20,7 +20,7 @@
 
 int64_t pm_vinyl_frames_at(int64_t frames, int64_t from, int64_t to)
 {
-    return (2 * frames * to + from) / (2 * from);
+    return pm_target_frames_at(frames, from, to);
 }
 
 /* ---- the probes: the stream before the vinyl stages, and the de-esser's figures after it ---- */

@@ -62,17 +62,6 @@ if [ -s "$work/out" ] || [ -s "$work/err" ]; then not_ok "check -q of a good pro
 else ok "check -q of a good project prints nothing"; fi
 expect 2 "an unknown command is a usage error" "$PREMASTER" frobnicate
 expect 2 "an unknown option is a usage error" "$PREMASTER" check --frobnicate x.xml
-# Deliverables a later version fills (streaming; vinyl and CD are in) say so and exit 2, with
-# nothing on standard output.
-"$PREMASTER" render "$work/one/album.xml" -o "$work/out.d" > "$work/out" 2> "$work/err"
-if [ $? = 2 ] && grep -q "streaming deliverables are not available" "$work/err" &&
-    ! grep -q "vinyl deliverables are not available" "$work/err" &&
-    ! grep -q "CD deliverables.*not available" "$work/err" && [ ! -s "$work/out" ] &&
-    [ ! -e "$work/out.d" ]; then
-    ok "render of deliverables this version lacks says so, exits 2 and writes nothing"
-else
-    not_ok "render of deliverables this version lacks says so, exits 2 and writes nothing"
-fi
 expect 1 "check of a missing file exits 1" "$PREMASTER" check "$work/none.xml"
 has "$work/err" "none.xml" "the error names the missing file"
 tap_done

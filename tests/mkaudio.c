@@ -2,11 +2,13 @@
 /*
  * mkaudio: deterministic test audio for the tests, written with libsndfile.
  *
- *   mkaudio OUT RATE CHANNELS SECONDS [KIND]
+ *   mkaudio OUT RATE CHANNELS SECONDS [KIND [SIGNAL]]
  *   mkaudio --text OUT
  *
  * The signal is a 997 Hz sine at -20 dBFS (peak 0.1) on every channel, starting at phase 0; 997 Hz
- * is prime, so its period never lines up with a block or a CD frame. SECONDS may be fractional;
+ * is prime, so its period never lines up with a block or a CD frame. SIGNAL "square" gives the
+ * square wave of the same phase and peak instead (the sign of the sine, not band-limited: hard
+ * on limiters and lossy codecs alike). SECONDS may be fractional;
  * the file holds llround(SECONDS * RATE) frames, written in blocks of 4096. KIND is wav16, wav24
  * (the default), float (WAV 32-bit float), flac16, flac24 or aiff16. "--text" writes a file that
  * is not audio, for tests of files libsndfile cannot open.
@@ -44,7 +46,8 @@ static const struct kind {
 
 _Noreturn static void usage(void)
 {
-    fputs("usage: mkaudio OUT RATE CHANNELS SECONDS [wav16|wav24|float|flac16|flac24|aiff16]\n"
+    fputs("usage: mkaudio OUT RATE CHANNELS SECONDS [wav16|wav24|float|flac16|flac24|aiff16 "
+          "[sine|square]]\n"
           "       mkaudio --text OUT\n",
           stderr);
     exit(1);
@@ -90,7 +93,10 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--text") == 0)
         return write_text(argv[2]);
-    if (argc != 5 && argc != 6)
+    if (argc < 5 || argc > 7)
+        usage();
+    int square = argc == 7 && strcmp(argv[6], "square") == 0;
+    if (argc == 7 && !square && strcmp(argv[6], "sine") != 0)
         usage();
 
     const char *out = argv[1];
@@ -108,7 +114,7 @@ int main(int argc, char **argv)
         fail(out, "SECONDS must be a non-negative number (at most 24 hours at 768 kHz)");
     long long total = llround(seconds * (double)rate);
 
-    const char *kind_name = argc == 6 ? argv[5] : "wav24";
+    const char *kind_name = argc >= 6 ? argv[5] : "wav24";
     const struct kind *kind = NULL;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(kind_name, kinds[i].name) == 0)
@@ -152,6 +158,8 @@ int main(int argc, char **argv)
         for (long long k = 0; k < count; k++) {
             long long cycle = (n0 + k) % rate * TONE_HZ % rate;
             double v = TONE_PEAK * sin(two_pi * (double)cycle / (double)rate);
+            if (square)
+                v = v > 0.0 ? TONE_PEAK : v < 0.0 ? -TONE_PEAK : 0.0;
             for (long c = 0; c < channels; c++)
                 block[k * channels + c] = v;
         }

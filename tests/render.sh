@@ -3,8 +3,8 @@
 # `premaster render` and `premaster verify`: the output folder policy (new, empty or an earlier
 # render, replaced whole; anything else refused; nothing half-written), the copied project,
 # plan.json, report.json and MANIFEST.sha256 (checked with coreutils' sha256sum too), the same
-# bytes on a second render, verify failing on a changed, missing or added file, and the exit
-# statuses of a project with errors and of deliverables this version cannot write; the demo's
+# bytes on a second render, verify failing on a changed, missing or added file, the exit status
+# of a project with errors; the whole demo renders and verifies without its sources; the demo's
 # vinyl alone renders.
 set -u
 : "${PREMASTER:?}" "${TESTS_SRCDIR:?}"
@@ -62,12 +62,16 @@ check '[ $? = 1 ] && grep -q "something other than an earlier premaster render" 
     "a folder holding other files is refused"
 check '[ "$(ls "$work/other")" = notes.txt ]' "and left as it was"
 
-# Deliverables this version cannot write: exit 2, nothing written.
-"$PREMASTER" render "$work/demo/album.xml" -o "$work/full" > /dev/null 2> "$work/err"
-check '[ $? = 2 ] && [ ! -e "$work/full" ] && grep -q "streaming deliverables are not available" "$work/err"' \
-    "streaming deliverables are refused with status 2 until they are in"
-check '! grep -q "vinyl" "$work/err" && ! grep -q "CD deliverables" "$work/err"' \
-    "vinyl and CD deliverables are not refused"
+# The whole demo: every deliverable, each verified by render and again by verify, which needs no
+# sources and prints each format's checks.
+"$PREMASTER" render -q "$work/demo/album.xml" -o "$work/full" > /dev/null 2> "$work/err"
+check '[ $? = 0 ] && [ -s "$work/full/cd/DDP/IMAGE.DAT" ] && [ -s "$work/full/vinyl/cutting-sheet.txt" ] && [ -s "$work/full/streaming/spotify/01 First Light.flac" ] && [ -s "$work/full/streaming/apple/04 Whisper Static.wav" ]' \
+    "the demo renders its CD, vinyl and streaming deliverables"
+mv "$work/demo/mixes" "$work/demo/mixes.away"
+"$PREMASTER" verify "$work/full" > "$work/verify.txt" 2> "$work/err"
+check '[ $? = 0 ] && grep -q "ok .*cd/" "$work/verify.txt" && grep -q "ok .*vinyl/" "$work/verify.txt" && grep -q "ok .*streaming/" "$work/verify.txt" && ! grep -q FAIL "$work/verify.txt"' \
+    "verify re-proves every format of the demo without its sources"
+mv "$work/demo/mixes.away" "$work/demo/mixes"
 # The demo's vinyl alone renders, with its sides and sheet (tests/vinyl.sh tests them fully).
 sed -e '/<cd /d' -e '/<streaming /d' "$work/demo/album.xml" > "$work/demo/vinyl.xml"
 "$PREMASTER" render "$work/demo/vinyl.xml" -o "$work/vinyl" > /dev/null 2> "$work/err"

@@ -233,7 +233,10 @@ static int run_render(const char *name, const options *opts, pm_diag *diag)
                                  tty ? show_progress : NULL, &bar, print_check, &checks, diag);
     if (bar.shown)
         fputc('\n', stderr);
-    print_diag(diag, opts);
+    /* render's notes are its figures (the streaming preview, the vinyl summary): shown */
+    options shown = *opts;
+    shown.verbose = !opts->quiet;
+    print_diag(diag, &shown);
     if (status == PM_OK && !opts->quiet && !opts->json)
         printf("rendered %s into %s and verified it\n", opts->args[0], opts->output);
     if (opts->json) {
@@ -357,8 +360,9 @@ static const command commands[] = {
      "it right. OUT may be new, empty or an earlier render, which is replaced whole; nothing\n"
      "appears under its name until everything is written and verified. This version writes the\n"
      "copied project, plan.json, report.json (the mastered stream's figures, per track and\n"
-     "album) and MANIFEST.sha256; a project asking for CD, vinyl or streaming deliverables is\n"
-     "refused with status 2 until those formats are in.\n"
+     "album), the vinyl and streaming deliverables and MANIFEST.sha256; a project asking for\n"
+     "CD deliverables is refused with status 2 until that format is in. Notes are printed\n"
+     "(the streaming normalisation preview of every platform, the vinyl summary) unless -q.\n"
      "  -o OUT     the folder to render into\n"
      "  -j N       threads for the target stages (default: one per processor; the output\n"
      "             is the same whatever N is)\n",

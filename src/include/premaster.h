@@ -188,9 +188,8 @@ typedef void (*pm_check_fn)(void *context, const char *what, int ok);
  * jobs: threads for the target stages (0: one per processor; the output does not depend on it).
  * progress may be NULL. Returns PM_OK; PM_ERR_INVALID (the project has errors; or a target could
  * not be met or a deliverable failed its verification: then the folder is written, and the
- * report and diag say what failed); PM_ERR_EXISTS (out_dir holds something else); PM_ERR_UNSUPPORTED
- * (the project asks for a deliverable this version cannot write); PM_ERR_IO; PM_ERR_NOMEM. Every
- * problem is in diag.
+ * report and diag say what failed); PM_ERR_EXISTS (out_dir holds something else); PM_ERR_IO;
+ * PM_ERR_NOMEM. Every problem is in diag.
  */
 pm_status pm_render(const char *project_path, const char *out_dir, int jobs,
                     pm_progress_fn progress, void *progress_context, pm_check_fn check,

@@ -78,6 +78,10 @@ void pm_plan_free(struct pm_plan *plan);
  * -1 when the pair is unknown. */
 int pm_vinyl_side_limits(int size_in, int speed_rpm, double *recommended_sec, double *max_sec);
 
+/* The streaming file number of plan item i (1-based, as in "01 Title.flac"): the hidden track
+ * is file 1 when it has a file of its own, and the numbering of the tracks shifts by one. */
+int pm_plan_file_number(const pm_project *p, size_t i);
+
 /* Plan-level rules (validate.c): Red Book on the CD marks, vinyl side lengths. */
 void pm_plan_validate(const pm_project *project, pm_diag *diag);
 

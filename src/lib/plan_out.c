@@ -24,7 +24,7 @@ static void seconds_text(int64_t samples, int64_t rate, char *buf, int n)
 }
 
 /* The streaming file number of item i: the hidden track, kept, is file 1 and shifts the rest. */
-static int file_number(const pm_project *p, size_t i)
+int pm_plan_file_number(const pm_project *p, size_t i)
 {
     if (!p->htoa)
         return (int)i + 1;
@@ -137,7 +137,7 @@ static void text_streaming(pm_strbuf *out, const pm_project *p, const pm_plan *p
             seconds_text(it->file_start, plan->rate, a, sizeof a);
             seconds_text(it->file_end - it->file_start, plan->rate, b, sizeof b);
             pm_strbuf_printf(out, "  %02d    %15lld  %-11s  %16lld  %-11s  %s\n",
-                             file_number(p, i), (long long)it->file_start, a,
+                             pm_plan_file_number(p, i), (long long)it->file_start, a,
                              (long long)(it->file_end - it->file_start), b, title_of(it));
         }
     }
@@ -355,7 +355,7 @@ static void json_streaming(pm_strbuf *out, const pm_project *p, const pm_plan *p
             if (it->file_end <= it->file_start)
                 continue;
             pm_strbuf_printf(out, "%s{\"number\": %d, \"start\": %lld, \"length\": %lld}",
-                             n++ ? ", " : "", file_number(p, i), (long long)it->file_start,
+                             n++ ? ", " : "", pm_plan_file_number(p, i), (long long)it->file_start,
                              (long long)(it->file_end - it->file_start));
         }
         pm_strbuf_append(out, "]}");

@@ -47,6 +47,8 @@ int pm_preset_find(const char *name, pm_preset *out)
         copy_attr(n, "boost", value, sizeof value);
         if (pm_parse_bool(value, &p.boost))
             p.boost = 0;
+        copy_attr(n, "boost-until-peak", value, sizeof value);
+        p.has_boost_limit = *value && pm_parse_number(value, NULL, &p.boost_limit_dbtp) == 0;
         copy_attr(n, "mode", p.mode, sizeof p.mode);
         copy_attr(n, "source", p.source, sizeof p.source);
         if (out)

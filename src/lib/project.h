@@ -178,6 +178,7 @@ typedef struct pm_streaming_target {
     long rate, bits;
     unsigned formats;
     int codec_check;
+    int mp3_vbr;  /* mp3="vbr": VBR V0; the default "cbr" is 320 kbps CBR */
     double release_sec;
 } pm_streaming_target;
 
@@ -209,6 +210,8 @@ typedef struct pm_preset {
     double loudness_lufs;
     double ceiling_dbtp;
     int boost;       /* the platform turns masters quieter than loudness up */
+    int has_boost_limit;
+    double boost_limit_dbtp; /* with boost: only until the true peak reaches this */
     char mode[96];   /* the platform's playback direction, as reported */
     char source[160];
 } pm_preset;

@@ -186,7 +186,7 @@ static pm_status read_streaming(pm_xml_reader *r, pm_project *p, const xmlNode *
     s->line = (int)xmlGetLineNo(node);
     pm_xml_check_names(r, node,
                        NAMES("name", "preset", "loudness", "ceiling", "normalize", "boost",
-                             "rate", "bits", "formats", "codec-check", "release"),
+                             "rate", "bits", "formats", "codec-check", "release", "mp3"),
                        NULL);
     s->ceiling_dbtp = -1;
     s->boost = 1;
@@ -231,6 +231,9 @@ static pm_status read_streaming(pm_xml_reader *r, pm_project *p, const xmlNode *
                      "most 24 bits: use bits=\"24\", or a separate target for the wav");
     s->codec_check = 1;
     pm_xml_bool(r, node, "codec-check", &s->codec_check);
+    int mp3 = 0;
+    if (pm_xml_choice(r, node, "mp3", NAMES("cbr", "vbr"), &mp3) == 1)
+        s->mp3_vbr = mp3 == 1;
     s->release_sec = 0.050;
     pm_project_read_release(r, node, &s->release_sec);
     /* Only when normalize was asked for: the default on a preset without a target is no

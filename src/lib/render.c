@@ -341,39 +341,6 @@ static double now_sec(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-/* The format that writes a kind of deliverable, or NULL when this version has none. */
-static const pm_format_ops *format_named(const char *name)
-{
-    for (size_t i = 0; pm_formats[i]; i++)
-        if (strcmp(pm_formats[i]->name, name) == 0)
-            return pm_formats[i];
-    return NULL;
-}
-
-/* The deliverables this version cannot write yet: each is an error at its element. */
-static int refuse_missing_formats(const pm_project *p, pm_diag *diag)
-{
-    int refused = 0;
-    if (p->cd.line && !format_named("cd")) {
-        pm_diag_add(diag, PM_SEV_ERROR, p->path, p->cd.line, NULL,
-                    "CD deliverables (DDP, cue, TOC) are not available in premaster %s yet",
-                    pm_version());
-        refused = 1;
-    }
-    if (p->vinyl.line && !format_named("vinyl")) {
-        pm_diag_add(diag, PM_SEV_ERROR, p->path, p->vinyl.line, NULL,
-                    "vinyl deliverables are not available in premaster %s yet", pm_version());
-        refused = 1;
-    }
-    for (size_t i = 0; i < p->streaming_count && !format_named("streaming"); i++) {
-        pm_diag_add(diag, PM_SEV_ERROR, p->path, p->streaming[i].line, NULL,
-                    "streaming deliverables are not available in premaster %s yet",
-                    pm_version());
-        refused = 1;
-    }
-    return refused;
-}
-
 /* The dither seed: the project's, or one derived from the project file's bytes, so that the
  * same project always gives the same bytes and never the clock's. */
 static uint64_t project_seed(const pm_project *p, const char *text, size_t size)
@@ -472,10 +439,6 @@ pm_status pm_render(const char *project_path, const char *out_dir, int jobs,
     if (status != PM_OK) {
         pm_project_free(p);
         return status == PM_ERR_IO ? PM_ERR_INVALID : status;
-    }
-    if (refuse_missing_formats(p, diag)) {
-        pm_project_free(p);
-        return PM_ERR_UNSUPPORTED;
     }
     int state = folder_state(out_dir);
     if (state < 0) {

@@ -65,8 +65,13 @@ pm_status pm_segmeter_join_silence(pm_meter *meter)
 
 pm_status pm_segmeter_process(pm_segmeter *m, const double *const *block, size_t frames)
 {
-    pm_status status = m->joined ? PM_OK : pm_meter_process(m->whole, block, frames);
+    pm_status status = PM_OK;
     int64_t end = m->position + (int64_t)frames;
+    if (!m->joined && end > m->whole_from) {
+        size_t skip = m->whole_from > m->position ? (size_t)(m->whole_from - m->position) : 0;
+        const double *part[2] = {block[0] + skip, block[1] + skip};
+        status = pm_meter_process(m->whole, part, frames - skip);
+    }
     for (size_t i = 0; status == PM_OK && i < m->count; i++) {
         if (m->ended[i])
             continue;

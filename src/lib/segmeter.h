@@ -28,6 +28,9 @@ typedef struct pm_segmeter {
     int64_t position;   /* frames measured so far */
     int joined;         /* pm_segmeter_join: the whole is the segments joined */
     int joined_any;     /* a joined segment was measured: the next is preceded by silence */
+    int64_t whole_from; /* unless joined, the whole is measured from this frame on (0 after
+                           init; set it before the first block): what comes before is not
+                           delivered */
 } pm_segmeter;
 
 /* Meters at rate_hz for 2 channels over count segments (the arrays are borrowed and must

@@ -138,9 +138,7 @@ typedef struct target_run {
     uint64_t clipped;
 } target_run;
 
-/* A working-rate position at the target rate: round(frames * to / from), halves up, the
- * resampler's own rule (dsp/resample.h). */
-static int64_t target_frames(int64_t frames, int64_t from, int64_t to)
+int64_t pm_target_frames_at(int64_t frames, int64_t from, int64_t to)
 {
     return (2 * frames * to + from) / (2 * from);
 }
@@ -262,6 +260,7 @@ static pm_status pass_begin(target_run *t, int pass, pm_diag *diag)
         return status;
     if (cfg->whole_is_segments)
         pm_segmeter_join(&t->meters);
+    t->meters.whole_from = pm_target_frames_at(cfg->delivered_from, t->working_rate, cfg->rate);
     t->frames_out = 0;
     return cfg->writer.begin(cfg->writer.context, pass, diag);
 }
@@ -298,6 +297,7 @@ static pm_status analyse_master(const pm_project *p, target_run *runs, size_t co
                                   runs[i].master_end, by_segment ? cfg->segment_count : 0);
         if (status == PM_OK && cfg->whole_is_segments)
             pm_segmeter_join(&a.meters[i]);
+        a.meters[i].whole_from = cfg->delivered_from;
     }
     if (status == PM_OK)
         status = pm_engine_master(p, analyse_block, &a, progress, progress_context, diag);
@@ -336,11 +336,22 @@ static int judge(target_run *t, const pm_target_measure *m, int last_pass)
     char *why = t->result->why;
     size_t why_size = sizeof t->result->why;
     int met = 1;
-    double over = cfg->has_ceiling ? m->true_peak_dbtp - cfg->ceiling_dbtp : -1.0;
+    double peak = m->true_peak_dbtp;
+    const char *whose = "the true peak";
+    for (size_t s = 0; cfg->segments_alone && s < cfg->segment_count; s++)
+        if (m->segment_true_peak_dbtp[s] > peak) {
+            peak = m->segment_true_peak_dbtp[s];
+            whose = "a part's true peak, measured alone,";
+        }
+    if (m->decoded_true_peak_dbtp > peak) {
+        peak = m->decoded_true_peak_dbtp;
+        whose = "the decoded true peak";
+    }
+    double over = cfg->has_ceiling ? peak - cfg->ceiling_dbtp : -1.0;
     if (cfg->has_ceiling && over > 0.0) {
         met = 0;
-        snprintf(why, why_size, "the true peak reached %.2f dBTP, over the %.2f dBTP ceiling",
-                 m->true_peak_dbtp, cfg->ceiling_dbtp);
+        snprintf(why, why_size, "%s reached %.2f dBTP, over the %.2f dBTP ceiling", whose, peak,
+                 cfg->ceiling_dbtp);
         if (!last_pass)
             t->ceiling_dbtp -= over + 0.02;
     }
@@ -409,6 +420,9 @@ static pm_status pass_drain(void *context)
         size_t last = pm_pipeline_stage_count(t->pipeline) - 1;
         m->limiter_reduction_db = pm_limiter_max_reduction_db(pm_pipeline_stage(t->pipeline, last));
     }
+    m->decoded_true_peak_dbtp = -HUGE_VAL;
+    if (cfg->decoded)
+        return cfg->decoded(cfg->writer.context, &m->decoded_true_peak_dbtp);
     return PM_OK;
 }
 
@@ -479,8 +493,8 @@ pm_status pm_targets_render(const pm_project *p, const pm_target_config *targets
         for (size_t s = 0; status == PM_OK && s < cfg->segment_count; s++) {
             t->master_start[s] = cfg->segments[s].start;
             t->master_end[s] = cfg->segments[s].end;
-            t->segment_start[s] = target_frames(cfg->segments[s].start, plan->rate, cfg->rate);
-            t->segment_end[s] = target_frames(cfg->segments[s].end, plan->rate, cfg->rate);
+            t->segment_start[s] = pm_target_frames_at(cfg->segments[s].start, plan->rate, cfg->rate);
+            t->segment_end[s] = pm_target_frames_at(cfg->segments[s].end, plan->rate, cfg->rate);
         }
         need_analysis |= cfg->normalize != PM_TARGET_NORMALIZE_NONE;
     }

@@ -41,6 +41,8 @@ typedef struct pm_target_measure {
     double true_peak_dbtp;           /* the whole output, 8x, on the final samples */
     double *segment_lufs;            /* per segment (count: the config's segment_count) */
     double *segment_true_peak_dbtp;
+    double decoded_true_peak_dbtp;   /* the writer's decoded output (pm_target_writer's
+                                        decoded), 8x; -HUGE_VAL when the writer has none */
     uint64_t clipped;                /* samples clipped at quantisation */
     double limiter_reduction_db;     /* the largest reduction the limiter applied */
 } pm_target_measure;
@@ -87,9 +89,21 @@ typedef struct pm_target_config {
      * on its own (segment_lufs and segment_true_peak_dbtp stay 0). The segments must be in
      * order and must not overlap. */
     int whole_is_segments;
+    int64_t delivered_from; /* working-rate frame where what is delivered starts (0: the
+                               stream's start): the whole's loudness and peak are measured
+                               from there, as a listener gets it */
+    int segments_alone; /* each segment is delivered alone (a file): its true peak, measured
+                           alone (silence before and after), is held to the ceiling too */
     pm_target_extra_stages extra;
     void *extra_context;
     pm_target_writer writer;
+    /* Optional (NULL: none), called with the writer's context: after a pass's last write, on
+     * the target's thread, close what the pass wrote, decode it as a player would and give the
+     * decoded audio's largest true peak in dBTP (8x). For a lossy encoder, whose decoded peaks
+     * pass the samples it was given: the pass is judged on the higher of the two, so the
+     * ceiling is lowered by what the codec added (the codec check, DESIGN.md step 4). A
+     * failure's message is the writer's to report in end. */
+    pm_status (*decoded)(void *context, double *true_peak_dbtp);
 } pm_target_config;
 
 /* What happened to a target, for the report. */
@@ -114,6 +128,10 @@ pm_status pm_targets_render(const pm_project *p, const pm_target_config *targets
                             void *progress_context, pm_diag *diag) PM_WARN_UNUSED;
 
 void pm_target_result_fini(pm_target_result *result);
+
+/* A working-rate timeline position at a target's rate: round(frames * to / from), halves up,
+ * the resampler's own rule (dsp/resample.h), by which a target's segments are placed. */
+int64_t pm_target_frames_at(int64_t frames, int64_t from, int64_t to);
 
 /* The most passes a target gets before it is reported as not met. */
 #define PM_TARGET_MAX_PASSES 6
