@@ -1,7 +1,21 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * Meters over a stream and over stretches of it (tracks, files, sides): one pm_meter for the
- * whole, one per segment, fed from the same blocks as they pass.
+ * Meters over a stream and over stretches of it (tracks, files, sides), fed from the same
+ * blocks as they pass. Two kinds:
+ *
+ *   full   (pm_segmeter_init) every figure of dsp/meter.h: one pm_meter for the whole, one per
+ *          segment. For the report and the sheets.
+ *   lean   (pm_segmeter_init_lean) only what the render's closed loop judges a pass on: the
+ *          integrated loudness and the true peak at 8x, each only when asked for. The samples
+ *          are K-weighted once for the whole and every segment (dsp/meter_gate.h gates the
+ *          energies; no libebur128), and when the segments tile the stream (the first starts at
+ *          frame 0, each starts where the one before ended) the whole's true peak is the
+ *          largest of the segments' - each segment measured on its own, as its file will be
+ *          played - so every sample passes through the true-peak interpolator once, not twice.
+ *          Otherwise the whole has a true-peak meter of its own. A segment's loudness is gated
+ *          on its own 400 ms grid from its first frame; its K-weighting runs on from the
+ *          samples before it (a difference of a few milliseconds of filter settling).
+ *          Figures not measured are NAN; the other fields of pm_meter_result are NAN or 0.
  */
 #ifndef PM_SEGMETER_H
 #define PM_SEGMETER_H
@@ -11,9 +25,18 @@
 
 #include "dsp/meter.h"
 
+/* What a lean meter measures. */
+enum {
+    PM_SEGMETER_LOUDNESS = 1 << 0,  /* integrated loudness */
+    PM_SEGMETER_TRUE_PEAK = 1 << 1  /* true peak at 8x */
+};
+
+typedef struct pm_segmeter_lean pm_segmeter_lean;
+
 typedef struct pm_segmeter {
-    pm_meter *whole;
+    pm_meter *whole;    /* full meters only */
     pm_meter **segment; /* count of them: open only while their segment plays */
+    pm_segmeter_lean *lean; /* lean meters only */
     pm_meter_result *result; /* each segment's figures, once it has ended */
     unsigned char *ended;
     const int64_t *start, *end; /* each segment's [start, end) in frames of the stream */
@@ -22,12 +45,16 @@ typedef struct pm_segmeter {
     int64_t position;   /* frames measured so far */
 } pm_segmeter;
 
-/* Meters at rate_hz for 2 channels over count segments (the arrays are borrowed and must
+/* Full meters at rate_hz for 2 channels over count segments (the arrays are borrowed and must
  * outlive the meters). A segment's meter exists only while the stream is inside it (a meter
  * holds seconds of audio: an album of many tracks must not hold one per track), so memory does
  * not grow with the number of segments. PM_ERR_NOMEM; on failure everything made is freed. */
 pm_status pm_segmeter_init(pm_segmeter *m, double rate_hz, const int64_t *start,
                            const int64_t *end, size_t count) PM_WARN_UNUSED;
+/* Lean meters measuring `what` (PM_SEGMETER_*), otherwise as pm_segmeter_init. */
+pm_status pm_segmeter_init_lean(pm_segmeter *m, double rate_hz, unsigned what,
+                                const int64_t *start, const int64_t *end,
+                                size_t count) PM_WARN_UNUSED;
 void pm_segmeter_fini(pm_segmeter *m);
 /* The next frames of the stream. */
 pm_status pm_segmeter_process(pm_segmeter *m, const double *const *block,

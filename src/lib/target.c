@@ -256,8 +256,14 @@ static pm_status pass_begin(target_run *t, int pass, pm_diag *diag)
             if (!(t->decoded[c] = pm_alloc_array(most, sizeof(double))))
                 return status;
     }
-    status = pm_segmeter_init(&t->meters, (double)cfg->rate, t->segment_start, t->segment_end,
-                              cfg->segment_count);
+    /* A pass is judged on its true peak and, when the target normalises, its loudness: the
+     * meter measures those and nothing else (the report's other figures of the output come
+     * from the verification of the files). */
+    unsigned what = PM_SEGMETER_TRUE_PEAK;
+    if (cfg->normalize != PM_TARGET_NORMALIZE_NONE)
+        what |= PM_SEGMETER_LOUDNESS;
+    status = pm_segmeter_init_lean(&t->meters, (double)cfg->rate, what, t->segment_start,
+                                   t->segment_end, cfg->segment_count);
     if (status != PM_OK)
         return status;
     t->frames_out = 0;
@@ -266,52 +272,61 @@ static pm_status pass_begin(target_run *t, int pass, pm_diag *diag)
 
 /* ---- the loop ------------------------------------------------------------------------------- */
 
-/* The mastered stream's loudness: the album's, and each segment's of every target that
- * normalises by track. */
-typedef struct analysis {
-    pm_segmeter *meters; /* per target; the first also measures the album as its whole */
-    size_t count;
-} analysis;
-
+/* The mastered stream's loudness for every target that normalises: the album's, and each
+ * segment's of a target that normalises by track. Each target's meter is a consumer of the fan,
+ * beside the observer (the render's figures of the master) when there is one. */
 static pm_status analyse_block(void *context, const double *const *block, size_t frames)
 {
-    analysis *a = context;
-    pm_status status = PM_OK;
-    for (size_t i = 0; status == PM_OK && i < a->count; i++)
-        status = pm_segmeter_process(&a->meters[i], block, frames);
-    return status;
+    return pm_segmeter_process(context, block, frames);
 }
 
 static pm_status analyse_master(const pm_project *p, target_run *runs, size_t count,
+                                const pm_fan_consumer *observer, int threads,
                                 pm_progress_fn progress, void *progress_context, pm_diag *diag)
 {
-    analysis a = {.meters = pm_alloc_zeroed(count, sizeof *a.meters), .count = 0};
-    if (!a.meters)
-        return PM_ERR_NOMEM;
-    pm_status status = PM_OK;
-    for (size_t i = 0; status == PM_OK && i < count; i++, a.count++) {
-        int track = runs[i].cfg->normalize == PM_TARGET_NORMALIZE_TRACK;
-        status = pm_segmeter_init(&a.meters[i], (double)p->plan->rate, runs[i].master_start,
-                                  runs[i].master_end, track ? runs[i].cfg->segment_count : 0);
-    }
-    if (status == PM_OK)
-        status = pm_engine_master(p, analyse_block, &a, progress, progress_context, diag);
+    pm_segmeter *meters = pm_alloc_zeroed(count ? count : 1, sizeof *meters);
+    pm_fan_consumer *consumers = pm_alloc_zeroed(count + 1, sizeof *consumers);
+    pm_status status = meters && consumers ? PM_OK : PM_ERR_NOMEM;
+    size_t used = 0;
+    if (status == PM_OK && observer)
+        consumers[used++] = *observer;
     for (size_t i = 0; status == PM_OK && i < count; i++) {
-        size_t n = a.meters[i].count;
+        const pm_target_config *cfg = runs[i].cfg;
+        if (cfg->normalize == PM_TARGET_NORMALIZE_NONE)
+            continue;
+        int track = cfg->normalize == PM_TARGET_NORMALIZE_TRACK;
+        status = pm_segmeter_init_lean(&meters[i], (double)p->plan->rate, PM_SEGMETER_LOUDNESS,
+                                       runs[i].master_start, runs[i].master_end,
+                                       track ? cfg->segment_count : 0);
+        consumers[used++] = (pm_fan_consumer){analyse_block, NULL, &meters[i]};
+    }
+    pm_fan *fan = NULL;
+    if (status == PM_OK)
+        status = pm_fan_new(consumers, used, CHANNELS, PM_ENGINE_BLOCK, threads, &fan);
+    if (status == PM_OK)
+        status = pm_engine_master(p, pm_fan_push, fan, progress, progress_context, diag);
+    if (status == PM_OK)
+        status = pm_fan_finish(fan);
+    pm_fan_free(fan);
+    for (size_t i = 0; status == PM_OK && i < count; i++) {
+        if (runs[i].cfg->normalize == PM_TARGET_NORMALIZE_NONE)
+            continue;
+        size_t n = meters[i].count;
         pm_meter_result whole, *parts = pm_alloc_zeroed(n ? n : 1, sizeof *parts);
         if (!parts) {
             status = PM_ERR_NOMEM;
             break;
         }
-        status = pm_segmeter_finish(&a.meters[i], &whole, parts);
+        status = pm_segmeter_finish(&meters[i], &whole, parts);
         runs[i].master_lufs[0] = whole.integrated_lufs;
         for (size_t k = 0; k < n; k++)
             runs[i].master_lufs[k] = parts[k].integrated_lufs;
         free(parts);
     }
-    for (size_t i = 0; i < a.count; i++)
-        pm_segmeter_fini(&a.meters[i]);
-    free(a.meters);
+    for (size_t i = 0; meters && i < count; i++)
+        pm_segmeter_fini(&meters[i]);
+    free(meters);
+    free(consumers);
     return status;
 }
 
@@ -443,6 +458,15 @@ pm_status pm_targets_render(const pm_project *p, const pm_target_config *targets
                             pm_target_result *results, int threads, pm_progress_fn progress,
                             void *progress_context, pm_diag *diag)
 {
+    return pm_targets_render_observed(p, targets, count, results, threads, NULL, progress,
+                                      progress_context, diag);
+}
+
+pm_status pm_targets_render_observed(const pm_project *p, const pm_target_config *targets,
+                                     size_t count, pm_target_result *results, int threads,
+                                     const pm_fan_consumer *observer, pm_progress_fn progress,
+                                     void *progress_context, pm_diag *diag)
+{
     const pm_plan *plan = p->plan;
     target_run *runs = pm_alloc_zeroed(count ? count : 1, sizeof *runs);
     pm_status status = runs ? PM_OK : PM_ERR_NOMEM;
@@ -479,8 +503,11 @@ pm_status pm_targets_render(const pm_project *p, const pm_target_config *targets
         }
         need_analysis |= cfg->normalize != PM_TARGET_NORMALIZE_NONE;
     }
-    if (status == PM_OK && need_analysis)
-        status = analyse_master(p, runs, count, progress, progress_context, diag);
+    if (status == PM_OK && need_analysis) {
+        status = analyse_master(p, runs, count, observer, threads, progress, progress_context,
+                                diag);
+        observer = NULL; /* it has seen the stream */
+    }
     for (size_t i = 0; status == PM_OK && i < count; i++) {
         const pm_target_config *cfg = &targets[i];
         if (cfg->normalize == PM_TARGET_NORMALIZE_ALBUM)
@@ -489,7 +516,7 @@ pm_status pm_targets_render(const pm_project *p, const pm_target_config *targets
             for (size_t s = 0; s < cfg->segment_count; s++)
                 runs[i].gain_db[s] = gain_towards(cfg, runs[i].master_lufs[s]);
     }
-    pm_fan_consumer *consumers = pm_alloc_zeroed(count ? count : 1, sizeof *consumers);
+    pm_fan_consumer *consumers = pm_alloc_zeroed(count + 1, sizeof *consumers);
     if (!consumers)
         status = PM_ERR_NOMEM;
     for (int pass = 1; status == PM_OK && pass <= PM_TARGET_MAX_PASSES; pass++) {
@@ -501,6 +528,8 @@ pm_status pm_targets_render(const pm_project *p, const pm_target_config *targets
             }
         if (status != PM_OK || active == 0)
             break;
+        if (observer && pass == 1)
+            consumers[active++] = *observer;
         pm_fan *fan = NULL;
         status = pm_fan_new(consumers, active, CHANNELS, PM_ENGINE_BLOCK, threads, &fan);
         if (status == PM_OK)

@@ -22,6 +22,7 @@
 #include "dsp/meter.h"
 #include "dsp/stage.h"
 #include "engine.h"
+#include "fan.h"
 
 /* How a target meets its loudness. */
 typedef enum pm_target_normalize {
@@ -37,7 +38,8 @@ typedef struct pm_target_segment {
 
 /* The result of a pass for the writer and the report. */
 typedef struct pm_target_measure {
-    double integrated_lufs;          /* the whole output */
+    double integrated_lufs;          /* the whole output; NAN for a target that does not
+                                        normalise (its loop does not meter loudness) */
     double true_peak_dbtp;           /* the whole output, 8x, on the final samples */
     double *segment_lufs;            /* per segment (count: the config's segment_count) */
     double *segment_true_peak_dbtp;
@@ -106,6 +108,17 @@ typedef struct pm_target_result {
 pm_status pm_targets_render(const pm_project *p, const pm_target_config *targets, size_t count,
                             pm_target_result *results, int threads, pm_progress_fn progress,
                             void *progress_context, pm_diag *diag) PM_WARN_UNUSED;
+
+/*
+ * The same, with an observer: a consumer (fan.h) that sees the mastered stream once, on its own
+ * thread when threads allow, in the first pass over it (the analysis pass, or the first render
+ * pass when no target normalises) - the render's figures of the master without a pass of their
+ * own. Its failure fails the call. observer may be NULL.
+ */
+pm_status pm_targets_render_observed(const pm_project *p, const pm_target_config *targets,
+                                     size_t count, pm_target_result *results, int threads,
+                                     const pm_fan_consumer *observer, pm_progress_fn progress,
+                                     void *progress_context, pm_diag *diag) PM_WARN_UNUSED;
 
 void pm_target_result_fini(pm_target_result *result);
 

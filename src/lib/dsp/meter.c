@@ -70,7 +70,7 @@ struct pm_meter {
  * high-pass), by the bilinear transform with pre-warping; at 48 kHz they reproduce the table of
  * the recommendation (test-meter checks it).
  */
-static void design_k_weighting(double rate_hz, pm_biquad filter[2])
+void pm_meter_design_k_weighting(double rate_hz, pm_biquad filter[2])
 {
     const double pi = 3.14159265358979323846;
     double f0 = 1681.974450955533, gain_db = 3.999843853973347, q = 0.7071752369554196;
@@ -124,7 +124,7 @@ pm_status pm_meter_new(int channels, double rate_hz, unsigned flags, pm_meter **
             goto fail;
     if (!(m->interleaved = pm_alloc_array((size_t)CHUNK * (size_t)channels, sizeof(double))))
         goto fail;
-    design_k_weighting(rate_hz, m->k_filter);
+    pm_meter_design_k_weighting(rate_hz, m->k_filter);
     /* libebur128's default channel map, so that both loudness figures weigh alike */
     for (int c = 0; c < channels; c++)
         m->weight[c] = c == 3 ? 0.0 : c >= 4 ? 1.41 : 1.0;
