@@ -162,10 +162,10 @@ static pm_status lean_chunk(pm_segmeter *m, const double *const *in, size_t n)
     int loudness = (l->what & PM_SEGMETER_LOUDNESS) != 0;
     int peak = (l->what & PM_SEGMETER_TRUE_PEAK) != 0;
     if (loudness) {
-        for (int c = 0; c < CHANNELS; c++) {
+        for (int c = 0; c < CHANNELS; c++)
             memcpy(l->k[c], in[c], n * sizeof(double));
-            pm_biquad_process_cascade(l->k_filter, l->k_state[c], 2, l->k[c], n);
-        }
+        pm_biquad_process_cascade2_pair(l->k_filter, l->k_state[0], l->k_state[1], l->k[0],
+                                        l->k[1], n);
         for (size_t i = 0; i < n; i++)
             l->energy[i] = l->k[0][i] * l->k[0][i] + l->k[1][i] * l->k[1][i];
         status = pm_gate_add(&l->whole_gate, l->energy, n);

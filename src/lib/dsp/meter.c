@@ -247,10 +247,14 @@ static void measure_chunk(pm_meter *m, const double *const *in, size_t n)
     }
 
     /* K-weighted energy, step by step */
-    for (int c = 0; c < channels; c++) {
+    for (int c = 0; c < channels; c++)
         memcpy(m->scratch[c], in[c], n * sizeof(double));
-        pm_biquad_process_cascade(m->k_filter, m->k_state[c], 2, m->scratch[c], n);
-    }
+    int paired = 0;
+    for (; paired + 1 < channels; paired += 2)
+        pm_biquad_process_cascade2_pair(m->k_filter, m->k_state[paired], m->k_state[paired + 1],
+                                        m->scratch[paired], m->scratch[paired + 1], n);
+    if (paired < channels)
+        pm_biquad_process_cascade(m->k_filter, m->k_state[paired], 2, m->scratch[paired], n);
     size_t i = 0;
     while (i < n) {
         size_t take = m->step_frames - m->step_fill;
@@ -271,10 +275,10 @@ static void measure_chunk(pm_meter *m, const double *const *in, size_t n)
     /* below 300 Hz, channels 0 and 1 */
     if (channels < 2)
         return;
-    for (int c = 0; c < 2; c++) {
-        memcpy(m->scratch[c], in[c], n * sizeof(double));
-        pm_biquad_process_cascade(m->lf_filter, m->lf_state[c], 2, m->scratch[c], n);
-    }
+    memcpy(m->scratch[0], in[0], n * sizeof(double));
+    memcpy(m->scratch[1], in[1], n * sizeof(double));
+    pm_biquad_process_cascade2_pair(m->lf_filter, m->lf_state[0], m->lf_state[1], m->scratch[0],
+                                    m->scratch[1], n);
     i = 0;
     while (i < n) {
         size_t take = m->hop_frames - m->hop_fill;
