@@ -185,10 +185,12 @@ static pm_status target_sink(void *context, const double *const *block, size_t f
     return pm_segmeter_process(&t->meters, final, frames);
 }
 
-static pm_status pass_begin(target_run *t, int pass, pm_diag *diag)
+/* The stages of a pass - gain, rate conversion, the target's extra stages, the limiter - as one
+ * pipeline from the working rate; *out is its output format. */
+static pm_status build_pipeline(const target_run *t, pm_pipeline **pipeline,
+                                pm_stage_format *out, pm_diag *diag)
 {
     const pm_target_config *cfg = t->cfg;
-    t->begun = 1;
     pm_status status = PM_ERR_NOMEM;
     pm_stage **extra = NULL;
     size_t extra_count = 0;
@@ -232,9 +234,17 @@ static pm_status pass_begin(target_run *t, int pass, pm_diag *diag)
     }
     pm_stage_format in = {.rate_hz = (double)t->working_rate, .channels = CHANNELS,
                           .max_block_frames = PM_ENGINE_BLOCK};
-    pm_stage_format out;
-    status = pm_pipeline_new(stages, n, &in, &out, diag, &t->pipeline);
+    status = pm_pipeline_new(stages, n, &in, out, diag, pipeline);
     free(stages);
+    return status;
+}
+
+static pm_status pass_begin(target_run *t, int pass, pm_diag *diag)
+{
+    const pm_target_config *cfg = t->cfg;
+    t->begun = 1;
+    pm_stage_format out;
+    pm_status status = build_pipeline(t, &t->pipeline, &out, diag);
     if (status != PM_OK)
         return status;
     status = PM_ERR_NOMEM;
@@ -326,6 +336,110 @@ static pm_status analyse_master(const pm_project *p, target_run *runs, size_t co
     for (size_t i = 0; meters && i < count; i++)
         pm_segmeter_fini(&meters[i]);
     free(meters);
+    free(consumers);
+    return status;
+}
+
+/* ---- the probe: what the limiter takes off the loudness, before the first pass --------------- */
+
+/*
+ * A target that normalises and limits would miss its loudness on the first pass by what the
+ * limiter takes off (0.1 to 0.2 LU for 5 dB of peak reduction), and need a second pass. The
+ * probe runs the pass's stages - the gain, rate conversion, extra stages and the limiter, with
+ * the first pass's settings - over the stream and meters only the loudness of their output,
+ * without the dither, the true-peak meter or the writer; the gain is corrected by what it
+ * measures, so that the first pass usually lands. The first pass is still judged as every
+ * pass is: the probe only saves passes, it decides nothing.
+ */
+typedef struct probe {
+    target_run *t;
+    pm_pipeline *pipeline;
+    pm_segmeter meter;
+} probe;
+
+static pm_status probe_sink(void *context, const double *const *block, size_t frames)
+{
+    probe *pr = context;
+    return pm_segmeter_process(&pr->meter, block, frames);
+}
+
+static pm_status probe_push(void *context, const double *const *block, size_t frames)
+{
+    probe *pr = context;
+    return pm_pipeline_push(pr->pipeline, block, frames, probe_sink, pr);
+}
+
+static pm_status probe_drain(void *context)
+{
+    probe *pr = context;
+    return pm_pipeline_drain(pr->pipeline, probe_sink, pr);
+}
+
+static int wants_probe(const pm_target_config *cfg)
+{
+    return cfg->normalize != PM_TARGET_NORMALIZE_NONE && cfg->has_ceiling;
+}
+
+static int judge(target_run *t, const pm_target_measure *m, int last_pass);
+
+/* The probe's figures: correct each target's gains as a pass's loudness would. */
+static pm_status probe_correct(probe *pr)
+{
+    target_run *t = pr->t;
+    size_t n = t->cfg->segment_count;
+    pm_meter_result whole, *parts = pm_alloc_zeroed(n ? n : 1, sizeof *parts);
+    double *lufs = pm_alloc_zeroed(n ? n : 1, sizeof *lufs);
+    pm_status status = parts && lufs ? pm_segmeter_finish(&pr->meter, &whole, parts)
+                                     : PM_ERR_NOMEM;
+    if (status == PM_OK) {
+        for (size_t s = 0; s < n; s++)
+            lufs[s] = parts[s].integrated_lufs;
+        /* no true peak: only the loudness is judged */
+        pm_target_measure m = {.integrated_lufs = whole.integrated_lufs,
+                               .true_peak_dbtp = -HUGE_VAL, .segment_lufs = lufs};
+        (void)judge(t, &m, 0);
+        t->result->why[0] = '\0';
+    }
+    free(parts);
+    free(lufs);
+    return status;
+}
+
+static pm_status probe_targets(const pm_project *p, target_run *runs, size_t count, int threads,
+                               pm_progress_fn progress, void *progress_context, pm_diag *diag)
+{
+    probe *probes = pm_alloc_zeroed(count ? count : 1, sizeof *probes);
+    pm_fan_consumer *consumers = pm_alloc_zeroed(count ? count : 1, sizeof *consumers);
+    pm_status status = probes && consumers ? PM_OK : PM_ERR_NOMEM;
+    size_t used = 0;
+    for (size_t i = 0; status == PM_OK && i < count; i++) {
+        if (!wants_probe(runs[i].cfg))
+            continue;
+        probe *pr = &probes[used];
+        pr->t = &runs[i];
+        pm_stage_format out;
+        status = build_pipeline(pr->t, &pr->pipeline, &out, diag);
+        if (status == PM_OK)
+            status = pm_segmeter_init_lean(&pr->meter, (double)runs[i].cfg->rate,
+                                           PM_SEGMETER_LOUDNESS, runs[i].segment_start,
+                                           runs[i].segment_end, runs[i].cfg->segment_count);
+        consumers[used++] = (pm_fan_consumer){probe_push, probe_drain, pr};
+    }
+    pm_fan *fan = NULL;
+    if (status == PM_OK && used)
+        status = pm_fan_new(consumers, used, CHANNELS, PM_ENGINE_BLOCK, threads, &fan);
+    if (status == PM_OK && used)
+        status = pm_engine_master(p, pm_fan_push, fan, progress, progress_context, diag);
+    if (status == PM_OK && used)
+        status = pm_fan_finish(fan);
+    pm_fan_free(fan);
+    for (size_t i = 0; status == PM_OK && i < used; i++)
+        status = probe_correct(&probes[i]);
+    for (size_t i = 0; probes && i < used; i++) {
+        pm_pipeline_free(probes[i].pipeline);
+        pm_segmeter_fini(&probes[i].meter);
+    }
+    free(probes);
     free(consumers);
     return status;
 }
@@ -516,6 +630,8 @@ pm_status pm_targets_render_observed(const pm_project *p, const pm_target_config
             for (size_t s = 0; s < cfg->segment_count; s++)
                 runs[i].gain_db[s] = gain_towards(cfg, runs[i].master_lufs[s]);
     }
+    if (status == PM_OK && need_analysis)
+        status = probe_targets(p, runs, count, threads, progress, progress_context, diag);
     pm_fan_consumer *consumers = pm_alloc_zeroed(count + 1, sizeof *consumers);
     if (!consumers)
         status = PM_ERR_NOMEM;
