@@ -11,6 +11,12 @@
  * Every pass masters the stream again (engine.h) rather than keeping it: the stream is
  * deterministic, and memory then never grows with the album. A pass feeds every target still
  * open at once; targets that are done drop out.
+ *
+ * The passes over the stream: when a target normalises, an analysis pass (the master's
+ * loudness) and a probe (the first pass's stages up to the limiter, metering only the loudness
+ * they leave, so that the first pass's gain already makes up what the limiter takes off); then
+ * the passes proper. Each pass meters only what it is judged on: the true peak at 8x, and the
+ * loudness of a target that normalises (segmeter.h, lean).
  */
 #ifndef PM_TARGET_H
 #define PM_TARGET_H
@@ -41,7 +47,8 @@ typedef struct pm_target_measure {
     double integrated_lufs;          /* the whole output; NAN for a target that does not
                                         normalise (its loop does not meter loudness) */
     double true_peak_dbtp;           /* the whole output, 8x, on the final samples */
-    double *segment_lufs;            /* per segment (count: the config's segment_count) */
+    double *segment_lufs;            /* per segment (count: the config's segment_count); NAN
+                                        as integrated_lufs */
     double *segment_true_peak_dbtp;
     uint64_t clipped;                /* samples clipped at quantisation */
     double limiter_reduction_db;     /* the largest reduction the limiter applied */
