@@ -43,6 +43,8 @@ struct pm_segmeter_lean {
     pm_truepeak *whole_peak; /* not tiled: the whole's own */
     pm_truepeak *tail_peak;  /* tiled: the frames after the last segment */
     double whole_peak_max[CHANNELS]; /* tiled: the largest of the closed segments' */
+    double whole_sample_peak[CHANNELS];
+    double (*sample_peak)[CHANNELS]; /* per segment */
     pm_gate *gate;           /* per segment, while it plays */
     pm_truepeak **peak;      /* per segment, while it plays */
 };
@@ -73,6 +75,7 @@ static void lean_free(pm_segmeter_lean *l, size_t count)
         pm_truepeak_free(l->peak[i]);
     free(l->gate);
     free(l->peak);
+    free(l->sample_peak);
     free(l);
 }
 
@@ -86,7 +89,8 @@ static pm_status lean_new(pm_segmeter *m, unsigned what)
     l->tiled = segments_tile(m->start, m->end, m->count);
     size_t n = m->count ? m->count : 1;
     if (!(l->gate = pm_alloc_zeroed(n, sizeof *l->gate)) ||
-        !(l->peak = pm_alloc_zeroed(n, sizeof *l->peak)))
+        !(l->peak = pm_alloc_zeroed(n, sizeof *l->peak)) ||
+        !(l->sample_peak = pm_alloc_zeroed(n, sizeof *l->sample_peak)))
         return PM_ERR_NOMEM;
     if (what & PM_SEGMETER_LOUDNESS) {
         pm_meter_design_k_weighting(m->rate_hz, l->k_filter);
@@ -133,6 +137,8 @@ static void lean_close(pm_segmeter *m, size_t i, int64_t now)
     pm_segmeter_lean *l = m->lean;
     int64_t played = (now < m->end[i] ? now : m->end[i]) - m->start[i];
     lean_result_init(&m->result[i], m->rate_hz, played > 0 ? played : 0);
+    for (int c = 0; (l->what & PM_SEGMETER_SAMPLE_PEAK) && c < CHANNELS; c++)
+        m->result[i].sample_peak[c] = l->sample_peak[i][c];
     if (l->what & PM_SEGMETER_LOUDNESS) {
         const pm_gate *g = &l->gate[i];
         m->result[i].integrated_lufs = pm_gate_integrated(&g, 1);
@@ -154,6 +160,18 @@ static void lean_close(pm_segmeter *m, size_t i, int64_t now)
     m->ended[i] = 1;
 }
 
+/* The largest magnitude on each channel of frames, into peak[]. */
+static void sample_peaks(const double *const *in, size_t offset, size_t frames,
+                         double peak[CHANNELS])
+{
+    for (int c = 0; c < CHANNELS; c++) {
+        double p = peak[c];
+        for (size_t i = offset; i < offset + frames; i++)
+            p = fmax(p, fabs(in[c][i]));
+        peak[c] = p;
+    }
+}
+
 /* At most LEAN_CHUNK frames starting at the stream's m->position. */
 static pm_status lean_chunk(pm_segmeter *m, const double *const *in, size_t n)
 {
@@ -172,6 +190,8 @@ static pm_status lean_chunk(pm_segmeter *m, const double *const *in, size_t n)
     }
     if (peak && l->whole_peak)
         pm_truepeak_process(l->whole_peak, in, n);
+    if (l->what & PM_SEGMETER_SAMPLE_PEAK)
+        sample_peaks(in, 0, n, l->whole_sample_peak);
     int64_t end = m->position + (int64_t)n;
     if (peak && l->tiled && end > m->end[m->count - 1]) {
         int64_t from = m->end[m->count - 1] > m->position ? m->end[m->count - 1] : m->position;
@@ -190,6 +210,8 @@ static pm_status lean_chunk(pm_segmeter *m, const double *const *in, size_t n)
                 const double *part[CHANNELS] = {in[0] + offset, in[1] + offset};
                 pm_truepeak_process(l->peak[i], part, frames);
             }
+            if (l->what & PM_SEGMETER_SAMPLE_PEAK)
+                sample_peaks(in, offset, frames, l->sample_peak[i]);
         }
         if (status == PM_OK && ending(m, i, end))
             lean_close(m, i, end);
@@ -216,6 +238,8 @@ static pm_status lean_finish(pm_segmeter *m, pm_meter_result *whole)
         if (!m->ended[i])
             lean_close(m, i, m->position);
     lean_result_init(whole, m->rate_hz, m->position);
+    for (int c = 0; (l->what & PM_SEGMETER_SAMPLE_PEAK) && c < CHANNELS; c++)
+        whole->sample_peak[c] = l->whole_sample_peak[c];
     if (l->what & PM_SEGMETER_LOUDNESS) {
         const pm_gate *g = &l->whole_gate;
         whole->integrated_lufs = pm_gate_integrated(&g, 1);

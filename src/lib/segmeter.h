@@ -6,7 +6,8 @@
  *   full   (pm_segmeter_init) every figure of dsp/meter.h: one pm_meter for the whole, one per
  *          segment. For the report and the sheets.
  *   lean   (pm_segmeter_init_lean) only what the render's closed loop judges a pass on: the
- *          integrated loudness and the true peak at 8x, each only when asked for. The samples
+ *          integrated loudness and the true peak at 8x (and the sample peak), each only when
+ *          asked for. The samples
  *          are K-weighted once for the whole and every segment (dsp/meter_gate.h gates the
  *          energies; no libebur128), and when the segments tile the stream (the first starts at
  *          frame 0, each starts where the one before ended) the whole's true peak is the
@@ -27,8 +28,9 @@
 
 /* What a lean meter measures. */
 enum {
-    PM_SEGMETER_LOUDNESS = 1 << 0,  /* integrated loudness */
-    PM_SEGMETER_TRUE_PEAK = 1 << 1  /* true peak at 8x */
+    PM_SEGMETER_LOUDNESS = 1 << 0,   /* integrated loudness */
+    PM_SEGMETER_TRUE_PEAK = 1 << 1,  /* true peak at 8x */
+    PM_SEGMETER_SAMPLE_PEAK = 1 << 2 /* sample peak */
 };
 
 typedef struct pm_segmeter_lean pm_segmeter_lean;

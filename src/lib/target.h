@@ -13,8 +13,9 @@
  * open at once; targets that are done drop out.
  *
  * The passes over the stream: when a target normalises, an analysis pass (the master's
- * loudness) and a probe (the first pass's stages up to the limiter, metering only the loudness
- * they leave, so that the first pass's gain already makes up what the limiter takes off); then
+ * loudness) and, where the master's peak with the gain comes near the ceiling, a probe (the
+ * first pass's stages up to the limiter, metering only the loudness they leave, so that the
+ * first pass's gain already makes up what the limiter takes off); then
  * the passes proper. Each pass meters only what it is judged on: the true peak at 8x, and the
  * loudness of a target that normalises (segmeter.h, lean).
  */
@@ -99,6 +100,7 @@ typedef struct pm_target_config {
 typedef struct pm_target_result {
     int met;              /* the ceiling and the loudness target are met */
     int passes;
+    int probed;           /* a probe ran before the first pass (the limiter could act) */
     double ceiling_used_dbtp; /* the limiter's ceiling on the kept pass */
     double gain_db;       /* album gain, or the first segment's in track mode */
     pm_target_measure measure;

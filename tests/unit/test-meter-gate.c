@@ -197,13 +197,16 @@ static void test_lean(uint64_t *rng)
     if (pm_segmeter_init(&m, rate, start, end, 4) != PM_OK)
         bail_out("no full meter");
     run_segmeter(&m, &s, 4096, &fw, fs);
-    unsigned both = PM_SEGMETER_LOUDNESS | PM_SEGMETER_TRUE_PEAK;
+    unsigned both = PM_SEGMETER_LOUDNESS | PM_SEGMETER_TRUE_PEAK | PM_SEGMETER_SAMPLE_PEAK;
     if (pm_segmeter_init_lean(&m, rate, both, start, end, 4) != PM_OK)
         bail_out("no lean meter");
     run_segmeter(&m, &s, 4096, &lw, ls);
     double worst = fabs(lw.integrated_lufs - fw.integrated_lufs);
-    int peaks_equal = 1;
+    int peaks_equal = 1, samples_equal = lw.sample_peak[0] == fw.sample_peak[0] &&
+                                         lw.sample_peak[1] == fw.sample_peak[1];
     for (int i = 0; i < 4; i++) {
+        samples_equal &= ls[i].sample_peak[0] == fs[i].sample_peak[0] &&
+                         ls[i].sample_peak[1] == fs[i].sample_peak[1];
         worst = fmax(worst, fabs(ls[i].integrated_lufs - fs[i].integrated_lufs));
         peaks_equal &= ls[i].true_peak[0] == fs[i].true_peak[0] &&
                        ls[i].true_peak[1] == fs[i].true_peak[1];
@@ -211,6 +214,7 @@ static void test_lean(uint64_t *rng)
     ok(worst <= 0.01, "lean and full meters: loudness of the whole and of every segment within "
        "%.2g LU (0.01)", worst);
     ok(peaks_equal, "each segment's true peak is the full meter's, bit for bit");
+    ok(samples_equal, "so are the sample peaks of the whole and every segment");
     /* Each file is measured as it plays alone, preceded and followed by silence: where a cut
      * falls in loud audio its edge can read higher than the continuous stream (a step). */
     ok(peak_of(&lw) == largest_of(ls, 4), "tiled: the whole's true peak %.4f dBTP is the largest of the "

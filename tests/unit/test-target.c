@@ -263,9 +263,16 @@ int main(void)
     loud.normalize = PM_TARGET_NORMALIZE_ALBUM;
     loud.loudness_lufs = -12;
     render(p, &loud, 1, r, 1);
-    ok(r[0].met && r[0].passes == 1 && r[0].measure.limiter_reduction_db > 3.0,
-       "a target the limiter takes %.1f dB off is met in %d pass(es) (%.2f LUFS)",
+    ok(r[0].met && r[0].passes == 1 && r[0].probed && r[0].measure.limiter_reduction_db > 3.0,
+       "a target the limiter takes %.1f dB off is probed and met in %d pass(es) (%.2f LUFS)",
        r[0].measure.limiter_reduction_db, r[0].passes, r[0].measure.integrated_lufs);
+    pm_target_result_fini(&r[0]);
+    /* Turned well down, the master's peaks stay clear of the ceiling: no probe. */
+    loud.loudness_lufs = -22;
+    loud.name = "album -22";
+    render(p, &loud, 1, r, 1);
+    ok(r[0].met && r[0].passes == 1 && !r[0].probed && r[0].measure.limiter_reduction_db == 0.0,
+       "turned down by %.1f dB: no probe, and the limiter indeed took nothing", -r[0].gain_db);
     pm_target_result_fini(&r[0]);
     for (int i = 0; i < 5; i++)
         mw_free(&w[i]);
