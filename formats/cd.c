@@ -417,6 +417,7 @@ static pm_status cd_prepare(const pm_project *p, const char *dir, uint64_t seed,
     t->release_sec = cd->release_sec;
     /* loudness: one gain for the album, closed-loop, up or down (a CD target asks for a level) */
     t->normalize = cd->has_loudness ? PM_TARGET_NORMALIZE_ALBUM : PM_TARGET_NORMALIZE_NONE;
+    t->measure_loudness = 1; /* the report's loudness of what was written */
     t->loudness_lufs = cd->loudness_lufs;
     t->boost = 1;
     t->writer = (pm_target_writer){writer_begin, writer_write, writer_end, st};

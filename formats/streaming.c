@@ -460,6 +460,7 @@ static pm_status out_init(pm_format_stage *st, pm_streaming_out *o, size_t targe
     t->segment_count = o->file_count;
     t->delivered_from = o->segments[0].start;
     t->segments_alone = 1;
+    t->measure_loudness = 1; /* the files' loudness tags and report figures, in every mode */
     t->extra = streaming_extra;
     t->extra_context = o;
     t->writer = (pm_target_writer){writer_begin, writer_write, writer_end, o};

@@ -404,6 +404,7 @@ static pm_status vinyl_prepare(const pm_project *p, const char *dir, uint64_t se
     t->ceiling_dbtp = v->ceiling_dbtp;
     t->release_sec = v->release_sec;
     t->normalize = v->has_loudness ? PM_TARGET_NORMALIZE_ALBUM : PM_TARGET_NORMALIZE_NONE;
+    t->measure_loudness = 1; /* the report's loudness of what was written */
     t->loudness_lufs = v->loudness_lufs;
     t->boost = 1;
     /* judged on what the side files hold: the record's loudness is the sides' (vinyl.h) */

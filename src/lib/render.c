@@ -66,42 +66,49 @@ static int folder_state(const char *dir)
 typedef struct master_figures {
     pm_meter_result album;
     pm_meter_result *items;
-    double album_range_lu;
+    /* while measuring: the meters, and each track's stretch of the stream */
+    pm_segmeter meter;
+    int64_t *start, *end;
 } master_figures;
 
-static pm_status measure_block(void *context, const double *const *block, size_t frames)
-{
-    return pm_segmeter_process(context, block, frames);
-}
-
-static pm_status measure_master(const pm_project *p, master_figures *f, pm_progress_fn progress,
-                                void *progress_context, pm_diag *diag)
+static pm_status master_init(const pm_project *p, master_figures *f)
 {
     const pm_plan *plan = p->plan;
     size_t n = plan->item_count;
-    int64_t *start = pm_alloc_zeroed(n ? n : 1, sizeof *start);
-    int64_t *end = pm_alloc_zeroed(n ? n : 1, sizeof *end);
+    f->start = pm_alloc_zeroed(n ? n : 1, sizeof *f->start);
+    f->end = pm_alloc_zeroed(n ? n : 1, sizeof *f->end);
     f->items = pm_alloc_zeroed(n ? n : 1, sizeof *f->items);
-    if (!start || !end || !f->items) {
-        free(start);
-        free(end);
+    if (!f->start || !f->end || !f->items)
         return PM_ERR_NOMEM;
-    }
     for (size_t i = 0; i < n; i++) {
-        start[i] = plan->items[i].start;
-        end[i] = plan->items[i].end;
+        f->start[i] = plan->items[i].start;
+        f->end[i] = plan->items[i].end;
     }
-    pm_segmeter m;
-    pm_status status = pm_segmeter_init(&m, (double)plan->rate, start, end, n);
-    if (status == PM_OK)
-        status = pm_engine_master(p, measure_block, &m, progress, progress_context, diag);
-    if (status == PM_OK)
-        status = pm_segmeter_finish(&m, &f->album, f->items);
-    if (m.whole)
-        pm_segmeter_fini(&m);
-    free(start);
-    free(end);
-    return status;
+    return pm_segmeter_init(&f->meter, (double)plan->rate, f->start, f->end, n);
+}
+
+static void master_fini(master_figures *f)
+{
+    pm_segmeter_fini(&f->meter);
+    free(f->start);
+    free(f->end);
+    free(f->items);
+    f->start = f->end = NULL;
+    f->items = NULL;
+}
+
+/* The mastered stream's figures are measured as a consumer of the first pass the targets make
+ * over it (target.h, the observer), not in a pass of their own. */
+static pm_status master_block(void *context, const double *const *block, size_t frames)
+{
+    master_figures *f = context;
+    return pm_segmeter_process(&f->meter, block, frames);
+}
+
+static pm_status master_finish(void *context)
+{
+    master_figures *f = context;
+    return pm_segmeter_finish(&f->meter, &f->album, f->items);
 }
 
 static void json_num(pm_strbuf *out, const char *key, double value, int decimals)
@@ -359,13 +366,13 @@ static uint64_t project_seed(const pm_project *p, const char *text, size_t size)
 }
 
 /* The formats' part of a render: prepare every wanted format, render all their targets in one
- * set of passes, then let each finish and verify. *report receives the formats' JSON objects,
- * checks what they verified. PM_ERR_INVALID when a target was not met or a check failed (the
- * files are written). */
+ * set of passes (which also measure the master into figures), then let each finish and verify.
+ * *report receives the formats' JSON objects, checks what they verified. PM_ERR_INVALID when
+ * a target was not met or a check failed (the files are written). */
 static pm_status render_formats(const pm_project *p, const char *partial, uint64_t seed,
-                                int jobs, pm_progress_fn progress, void *progress_context,
-                                pm_strbuf *report, pm_format_check *checks, size_t *check_count,
-                                pm_diag *diag)
+                                int jobs, master_figures *figures, pm_progress_fn progress,
+                                void *progress_context, pm_strbuf *report,
+                                pm_format_check *checks, size_t *check_count, pm_diag *diag)
 {
     const pm_format_ops *ops[MAX_FORMATS];
     pm_format_stage *stages[MAX_FORMATS] = {0};
@@ -396,8 +403,15 @@ static pm_status render_formats(const pm_project *p, const char *partial, uint64
     for (size_t f = 0; status == PM_OK && f < formats; f++)
         for (size_t t = 0; t < counts[f]; t++)
             all[k++] = targets[f][t];
+    /* the master's figures in the targets' first pass, or alone when there is none */
+    pm_fan_consumer observer = {master_block, master_finish, figures};
     if (status == PM_OK && total)
-        status = pm_targets_render(p, all, total, results, jobs, progress, progress_context, diag);
+        status = pm_targets_render_observed(p, all, total, results, jobs, &observer, progress,
+                                            progress_context, diag);
+    else if (status == PM_OK &&
+             (status = pm_engine_master(p, master_block, figures, progress, progress_context,
+                                        diag)) == PM_OK)
+        status = master_finish(figures);
     int missed = 0;
     for (size_t t = 0; status == PM_OK && t < total; t++)
         if (!results[t].met) {
@@ -463,7 +477,7 @@ pm_status pm_render(const char *project_path, const char *out_dir, int jobs,
     char *text = NULL;
     size_t size = 0;
     uint64_t seed = 0;
-    status = measure_master(p, &figures, progress, progress_context, diag);
+    status = master_init(p, &figures);
     /* the project as given, byte for byte */
     if (status == PM_OK && (status = pm_read_file(project_path, &text, &size)) != PM_OK)
         pm_diag_add(diag, PM_SEV_ERROR, project_path, 0, NULL, "cannot be read again to copy it");
@@ -481,8 +495,8 @@ pm_status pm_render(const char *project_path, const char *out_dir, int jobs,
     if (status == PM_OK && !checks)
         status = PM_ERR_NOMEM;
     if (status == PM_OK) {
-        status = render_formats(p, partial, seed, jobs, progress, progress_context, &targets,
-                                checks, &check_count, diag);
+        status = render_formats(p, partial, seed, jobs, &figures, progress, progress_context,
+                                &targets, checks, &check_count, diag);
         /* a target not met or a check failed: the files stay, the report says, exit 1 */
         if (status == PM_ERR_INVALID) {
             missed = 1;
@@ -539,7 +553,7 @@ pm_status pm_render(const char *project_path, const char *out_dir, int jobs,
     if (status != PM_OK && !missed && pm_remove_tree(partial) != PM_OK)
         pm_diag_add(diag, PM_SEV_WARNING, partial, 0, NULL,
                     "the unfinished render could not be removed");
-    free(figures.items);
+    master_fini(&figures);
     pm_project_free(p);
     return status;
 }

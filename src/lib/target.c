@@ -126,6 +126,7 @@ typedef struct target_run {
     double ceiling_dbtp;   /* the limiter's, lowered pass by pass */
     double *gain_db;       /* per segment, or [0] for the album */
     double *master_lufs;   /* the mastered stream's loudness per segment, or [0] the album's */
+    double *master_peak_db; /* its sample peak (dBFS), the same way */
     /* per pass */
     pm_pipeline *pipeline;
     pm_ditherer *ditherer;
@@ -183,10 +184,12 @@ static pm_status target_sink(void *context, const double *const *block, size_t f
     return pm_segmeter_process(&t->meters, final, frames);
 }
 
-static pm_status pass_begin(target_run *t, int pass, pm_diag *diag)
+/* The stages of a pass - gain, rate conversion, the target's extra stages, the limiter - as one
+ * pipeline from the working rate; *out is its output format. */
+static pm_status build_pipeline(const target_run *t, pm_pipeline **pipeline,
+                                pm_stage_format *out, pm_diag *diag)
 {
     const pm_target_config *cfg = t->cfg;
-    t->begun = 1;
     pm_status status = PM_ERR_NOMEM;
     pm_stage **extra = NULL;
     size_t extra_count = 0;
@@ -230,9 +233,17 @@ static pm_status pass_begin(target_run *t, int pass, pm_diag *diag)
     }
     pm_stage_format in = {.rate_hz = (double)t->working_rate, .channels = CHANNELS,
                           .max_block_frames = PM_ENGINE_BLOCK};
-    pm_stage_format out;
-    status = pm_pipeline_new(stages, n, &in, &out, diag, &t->pipeline);
+    status = pm_pipeline_new(stages, n, &in, out, diag, pipeline);
     free(stages);
+    return status;
+}
+
+static pm_status pass_begin(target_run *t, int pass, pm_diag *diag)
+{
+    const pm_target_config *cfg = t->cfg;
+    t->begun = 1;
+    pm_stage_format out;
+    pm_status status = build_pipeline(t, &t->pipeline, &out, diag);
     if (status != PM_OK)
         return status;
     status = PM_ERR_NOMEM;
@@ -254,69 +265,223 @@ static pm_status pass_begin(target_run *t, int pass, pm_diag *diag)
             if (!(t->decoded[c] = pm_alloc_array(most, sizeof(double))))
                 return status;
     }
-    status = pm_segmeter_init(&t->meters, (double)cfg->rate, t->segment_start, t->segment_end,
-                              cfg->segment_count);
+    /* A pass is judged on its true peak and, when the target normalises, its loudness: the
+     * meter measures those and nothing else, besides the loudness a writer asks for (the
+     * report's other figures of the output come from the verification of the files). */
+    unsigned what = PM_SEGMETER_TRUE_PEAK;
+    if (cfg->normalize != PM_TARGET_NORMALIZE_NONE || cfg->measure_loudness)
+        what |= PM_SEGMETER_LOUDNESS;
+    status = pm_segmeter_init_lean(&t->meters, (double)cfg->rate, what, t->segment_start,
+                                   t->segment_end, cfg->segment_count);
+    if (status == PM_OK)
+        status = pm_segmeter_deliver(&t->meters, cfg->whole_is_segments,
+                                     pm_target_frames_at(cfg->delivered_from, t->working_rate,
+                                                         cfg->rate));
     if (status != PM_OK)
         return status;
-    if (cfg->whole_is_segments)
-        pm_segmeter_join(&t->meters);
-    t->meters.whole_from = pm_target_frames_at(cfg->delivered_from, t->working_rate, cfg->rate);
     t->frames_out = 0;
     return cfg->writer.begin(cfg->writer.context, pass, diag);
 }
 
 /* ---- the loop ------------------------------------------------------------------------------- */
 
-/* The mastered stream's loudness: the album's, and each segment's of every target that
- * normalises by track. */
-typedef struct analysis {
-    pm_segmeter *meters; /* per target; the first also measures the album as its whole */
-    size_t count;
-} analysis;
-
+/* The mastered stream's loudness for every target that normalises: the album's, and each
+ * segment's of a target that normalises by track. Each target's meter is a consumer of the fan,
+ * beside the observer (the render's figures of the master) when there is one. */
 static pm_status analyse_block(void *context, const double *const *block, size_t frames)
 {
-    analysis *a = context;
-    pm_status status = PM_OK;
-    for (size_t i = 0; status == PM_OK && i < a->count; i++)
-        status = pm_segmeter_process(&a->meters[i], block, frames);
-    return status;
+    return pm_segmeter_process(context, block, frames);
 }
 
 static pm_status analyse_master(const pm_project *p, target_run *runs, size_t count,
+                                const pm_fan_consumer *observer, int threads,
                                 pm_progress_fn progress, void *progress_context, pm_diag *diag)
 {
-    analysis a = {.meters = pm_alloc_zeroed(count, sizeof *a.meters), .count = 0};
-    if (!a.meters)
-        return PM_ERR_NOMEM;
-    pm_status status = PM_OK;
-    for (size_t i = 0; status == PM_OK && i < count; i++, a.count++) {
-        const pm_target_config *cfg = runs[i].cfg;
-        int by_segment = cfg->normalize == PM_TARGET_NORMALIZE_TRACK || cfg->whole_is_segments;
-        status = pm_segmeter_init(&a.meters[i], (double)p->plan->rate, runs[i].master_start,
-                                  runs[i].master_end, by_segment ? cfg->segment_count : 0);
-        if (status == PM_OK && cfg->whole_is_segments)
-            pm_segmeter_join(&a.meters[i]);
-        a.meters[i].whole_from = cfg->delivered_from;
-    }
-    if (status == PM_OK)
-        status = pm_engine_master(p, analyse_block, &a, progress, progress_context, diag);
+    pm_segmeter *meters = pm_alloc_zeroed(count ? count : 1, sizeof *meters);
+    pm_fan_consumer *consumers = pm_alloc_zeroed(count + 1, sizeof *consumers);
+    pm_status status = meters && consumers ? PM_OK : PM_ERR_NOMEM;
+    size_t used = 0;
+    if (status == PM_OK && observer)
+        consumers[used++] = *observer;
     for (size_t i = 0; status == PM_OK && i < count; i++) {
-        size_t n = a.meters[i].count;
+        const pm_target_config *cfg = runs[i].cfg;
+        if (cfg->normalize == PM_TARGET_NORMALIZE_NONE)
+            continue;
+        int by_segment = cfg->normalize == PM_TARGET_NORMALIZE_TRACK || cfg->whole_is_segments;
+        status = pm_segmeter_init_lean(&meters[i], (double)p->plan->rate,
+                                       PM_SEGMETER_LOUDNESS | PM_SEGMETER_SAMPLE_PEAK,
+                                       runs[i].master_start, runs[i].master_end,
+                                       by_segment ? cfg->segment_count : 0);
+        if (status == PM_OK)
+            status = pm_segmeter_deliver(&meters[i], cfg->whole_is_segments,
+                                         cfg->delivered_from);
+        consumers[used++] = (pm_fan_consumer){analyse_block, NULL, &meters[i]};
+    }
+    pm_fan *fan = NULL;
+    if (status == PM_OK)
+        status = pm_fan_new(consumers, used, CHANNELS, PM_ENGINE_BLOCK, threads, &fan);
+    if (status == PM_OK)
+        status = pm_engine_master(p, pm_fan_push, fan, progress, progress_context, diag);
+    if (status == PM_OK)
+        status = pm_fan_finish(fan);
+    pm_fan_free(fan);
+    for (size_t i = 0; status == PM_OK && i < count; i++) {
+        if (runs[i].cfg->normalize == PM_TARGET_NORMALIZE_NONE)
+            continue;
+        size_t n = meters[i].count;
         pm_meter_result whole, *parts = pm_alloc_zeroed(n ? n : 1, sizeof *parts);
         if (!parts) {
             status = PM_ERR_NOMEM;
             break;
         }
-        status = pm_segmeter_finish(&a.meters[i], &whole, parts);
+        status = pm_segmeter_finish(&meters[i], &whole, parts);
         runs[i].master_lufs[0] = whole.integrated_lufs;
-        for (size_t k = 0; !a.meters[i].joined && k < n; k++)
+        runs[i].master_peak_db[0] = pm_db_from_linear(fmax(whole.sample_peak[0],
+                                                           whole.sample_peak[1]));
+        /* joined segments make up the whole: their own figures are not the target's */
+        for (size_t k = 0; !meters[i].joined && k < n; k++) {
             runs[i].master_lufs[k] = parts[k].integrated_lufs;
+            runs[i].master_peak_db[k] = pm_db_from_linear(fmax(parts[k].sample_peak[0],
+                                                               parts[k].sample_peak[1]));
+        }
         free(parts);
     }
-    for (size_t i = 0; i < a.count; i++)
-        pm_segmeter_fini(&a.meters[i]);
-    free(a.meters);
+    for (size_t i = 0; meters && i < count; i++)
+        pm_segmeter_fini(&meters[i]);
+    free(meters);
+    free(consumers);
+    return status;
+}
+
+/* ---- the probe: what the limiter takes off the loudness, before the first pass --------------- */
+
+/*
+ * A target that normalises and limits would miss its loudness on the first pass by what the
+ * limiter takes off (0.1 to 0.2 LU for 5 dB of peak reduction), and need a second pass. The
+ * probe runs the pass's stages - the gain, rate conversion, extra stages and the limiter, with
+ * the first pass's settings - over the stream and meters only the loudness of their output,
+ * without the dither, the true-peak meter or the writer; the gain is corrected by what it
+ * measures, so that the first pass usually lands. The first pass is still judged as every
+ * pass is: the probe only saves passes, it decides nothing.
+ */
+typedef struct probe {
+    target_run *t;
+    pm_pipeline *pipeline;
+    pm_segmeter meter;
+} probe;
+
+static pm_status probe_sink(void *context, const double *const *block, size_t frames)
+{
+    probe *pr = context;
+    return pm_segmeter_process(&pr->meter, block, frames);
+}
+
+static pm_status probe_push(void *context, const double *const *block, size_t frames)
+{
+    probe *pr = context;
+    return pm_pipeline_push(pr->pipeline, block, frames, probe_sink, pr);
+}
+
+static pm_status probe_drain(void *context)
+{
+    probe *pr = context;
+    return pm_pipeline_drain(pr->pipeline, probe_sink, pr);
+}
+
+/* How far under the ceiling the master's sample peak, with the gain, must stay for the probe
+ * to be skipped: the true peak passes the sample peak by 3 dB on a sine at a quarter of the
+ * rate sampled 45 degrees off its crests, and by more only on contrived signals. Only the speed
+ * depends on it: if the limiter does act, the first pass is judged as every pass is. */
+#define PROBE_HEADROOM_DB 3.0
+
+/* Whether a target's limiter may act at the gains of its first pass: only then can the probe
+ * find a loudness loss. */
+static int wants_probe(const target_run *t)
+{
+    const pm_target_config *cfg = t->cfg;
+    if (cfg->normalize == PM_TARGET_NORMALIZE_NONE || !cfg->has_ceiling)
+        return 0;
+    size_t n = cfg->normalize == PM_TARGET_NORMALIZE_TRACK ? cfg->segment_count : 1;
+    for (size_t s = 0; s < n; s++)
+        if (t->master_peak_db[s] + t->gain_db[s] > t->ceiling_dbtp - PROBE_HEADROOM_DB)
+            return 1;
+    return 0;
+}
+
+static int judge(target_run *t, const pm_target_measure *m, int last_pass);
+
+/* The probe's figures: correct each target's gains as a pass's loudness would. */
+static pm_status probe_correct(probe *pr)
+{
+    target_run *t = pr->t;
+    size_t n = t->cfg->segment_count;
+    pm_meter_result whole, *parts = pm_alloc_zeroed(n ? n : 1, sizeof *parts);
+    double *lufs = pm_alloc_zeroed(n ? n : 1, sizeof *lufs);
+    double *peaks = pm_alloc_zeroed(n ? n : 1, sizeof *peaks);
+    pm_status status = parts && lufs && peaks ? pm_segmeter_finish(&pr->meter, &whole, parts)
+                                              : PM_ERR_NOMEM;
+    if (status == PM_OK) {
+        /* no true peak of any kind (whole, part, decoded): only the loudness is judged */
+        for (size_t s = 0; s < n; s++) {
+            lufs[s] = parts[s].integrated_lufs;
+            peaks[s] = -HUGE_VAL;
+        }
+        pm_target_measure m = {.integrated_lufs = whole.integrated_lufs,
+                               .true_peak_dbtp = -HUGE_VAL,
+                               .decoded_true_peak_dbtp = -HUGE_VAL,
+                               .segment_lufs = lufs,
+                               .segment_true_peak_dbtp = peaks};
+        (void)judge(t, &m, 0);
+        t->result->why[0] = '\0';
+    }
+    free(parts);
+    free(lufs);
+    free(peaks);
+    return status;
+}
+
+static pm_status probe_targets(const pm_project *p, target_run *runs, size_t count, int threads,
+                               pm_progress_fn progress, void *progress_context, pm_diag *diag)
+{
+    probe *probes = pm_alloc_zeroed(count ? count : 1, sizeof *probes);
+    pm_fan_consumer *consumers = pm_alloc_zeroed(count ? count : 1, sizeof *consumers);
+    pm_status status = probes && consumers ? PM_OK : PM_ERR_NOMEM;
+    size_t used = 0;
+    for (size_t i = 0; status == PM_OK && i < count; i++) {
+        if (!wants_probe(&runs[i]))
+            continue;
+        runs[i].result->probed = 1;
+        probe *pr = &probes[used];
+        pr->t = &runs[i];
+        pm_stage_format out;
+        status = build_pipeline(pr->t, &pr->pipeline, &out, diag);
+        if (status == PM_OK)
+            status = pm_segmeter_init_lean(&pr->meter, (double)runs[i].cfg->rate,
+                                           PM_SEGMETER_LOUDNESS, runs[i].segment_start,
+                                           runs[i].segment_end, runs[i].cfg->segment_count);
+        if (status == PM_OK)
+            status = pm_segmeter_deliver(
+                &pr->meter, runs[i].cfg->whole_is_segments,
+                pm_target_frames_at(runs[i].cfg->delivered_from, runs[i].working_rate,
+                                    runs[i].cfg->rate));
+        consumers[used++] = (pm_fan_consumer){probe_push, probe_drain, pr};
+    }
+    pm_fan *fan = NULL;
+    if (status == PM_OK && used)
+        status = pm_fan_new(consumers, used, CHANNELS, PM_ENGINE_BLOCK, threads, &fan);
+    if (status == PM_OK && used)
+        status = pm_engine_master(p, pm_fan_push, fan, progress, progress_context, diag);
+    if (status == PM_OK && used)
+        status = pm_fan_finish(fan);
+    pm_fan_free(fan);
+    for (size_t i = 0; status == PM_OK && i < used; i++)
+        status = probe_correct(&probes[i]);
+    for (size_t i = 0; probes && i < used; i++) {
+        pm_pipeline_free(probes[i].pipeline);
+        pm_segmeter_fini(&probes[i].meter);
+    }
+    free(probes);
+    free(consumers);
     return status;
 }
 
@@ -462,6 +627,15 @@ pm_status pm_targets_render(const pm_project *p, const pm_target_config *targets
                             pm_target_result *results, int threads, pm_progress_fn progress,
                             void *progress_context, pm_diag *diag)
 {
+    return pm_targets_render_observed(p, targets, count, results, threads, NULL, progress,
+                                      progress_context, diag);
+}
+
+pm_status pm_targets_render_observed(const pm_project *p, const pm_target_config *targets,
+                                     size_t count, pm_target_result *results, int threads,
+                                     const pm_fan_consumer *observer, pm_progress_fn progress,
+                                     void *progress_context, pm_diag *diag)
+{
     const pm_plan *plan = p->plan;
     target_run *runs = pm_alloc_zeroed(count ? count : 1, sizeof *runs);
     pm_status status = runs ? PM_OK : PM_ERR_NOMEM;
@@ -479,9 +653,11 @@ pm_status pm_targets_render(const pm_project *p, const pm_target_config *targets
         t->ceiling_dbtp = cfg->ceiling_dbtp;
         t->gain_db = pm_alloc_zeroed(n, sizeof(double));
         t->master_lufs = pm_alloc_zeroed(n, sizeof(double));
+        t->master_peak_db = pm_alloc_zeroed(n, sizeof(double));
         results[i].measure.segment_lufs = pm_alloc_zeroed(n, sizeof(double));
         results[i].measure.segment_true_peak_dbtp = pm_alloc_zeroed(n, sizeof(double));
-        if (!t->gain_db || !t->master_lufs || !results[i].measure.segment_lufs ||
+        if (!t->gain_db || !t->master_lufs || !t->master_peak_db ||
+            !results[i].measure.segment_lufs ||
             !results[i].measure.segment_true_peak_dbtp)
             status = PM_ERR_NOMEM;
         t->segment_start = pm_alloc_zeroed(n, sizeof(int64_t));
@@ -498,8 +674,11 @@ pm_status pm_targets_render(const pm_project *p, const pm_target_config *targets
         }
         need_analysis |= cfg->normalize != PM_TARGET_NORMALIZE_NONE;
     }
-    if (status == PM_OK && need_analysis)
-        status = analyse_master(p, runs, count, progress, progress_context, diag);
+    if (status == PM_OK && need_analysis) {
+        status = analyse_master(p, runs, count, observer, threads, progress, progress_context,
+                                diag);
+        observer = NULL; /* it has seen the stream */
+    }
     for (size_t i = 0; status == PM_OK && i < count; i++) {
         const pm_target_config *cfg = &targets[i];
         if (cfg->normalize == PM_TARGET_NORMALIZE_ALBUM)
@@ -508,7 +687,9 @@ pm_status pm_targets_render(const pm_project *p, const pm_target_config *targets
             for (size_t s = 0; s < cfg->segment_count; s++)
                 runs[i].gain_db[s] = gain_towards(cfg, runs[i].master_lufs[s]);
     }
-    pm_fan_consumer *consumers = pm_alloc_zeroed(count ? count : 1, sizeof *consumers);
+    if (status == PM_OK && need_analysis)
+        status = probe_targets(p, runs, count, threads, progress, progress_context, diag);
+    pm_fan_consumer *consumers = pm_alloc_zeroed(count + 1, sizeof *consumers);
     if (!consumers)
         status = PM_ERR_NOMEM;
     for (int pass = 1; status == PM_OK && pass <= PM_TARGET_MAX_PASSES; pass++) {
@@ -520,6 +701,8 @@ pm_status pm_targets_render(const pm_project *p, const pm_target_config *targets
             }
         if (status != PM_OK || active == 0)
             break;
+        if (observer && pass == 1)
+            consumers[active++] = *observer;
         pm_fan *fan = NULL;
         status = pm_fan_new(consumers, active, CHANNELS, PM_ENGINE_BLOCK, threads, &fan);
         if (status == PM_OK)
@@ -542,6 +725,7 @@ pm_status pm_targets_render(const pm_project *p, const pm_target_config *targets
         }
         free(runs[i].gain_db);
         free(runs[i].master_lufs);
+        free(runs[i].master_peak_db);
         free(runs[i].segment_start);
         free(runs[i].segment_end);
         free(runs[i].master_start);

@@ -11,6 +11,13 @@
  * Every pass masters the stream again (engine.h) rather than keeping it: the stream is
  * deterministic, and memory then never grows with the album. A pass feeds every target still
  * open at once; targets that are done drop out.
+ *
+ * The passes over the stream: when a target normalises, an analysis pass (the master's
+ * loudness) and, where the master's peak with the gain comes near the ceiling, a probe (the
+ * first pass's stages up to the limiter, metering only the loudness they leave, so that the
+ * first pass's gain already makes up what the limiter takes off); then
+ * the passes proper. Each pass meters only what it is judged on: the true peak at 8x, and the
+ * loudness of a target that normalises (segmeter.h, lean).
  */
 #ifndef PM_TARGET_H
 #define PM_TARGET_H
@@ -22,6 +29,7 @@
 #include "dsp/meter.h"
 #include "dsp/stage.h"
 #include "engine.h"
+#include "fan.h"
 
 /* How a target meets its loudness. */
 typedef enum pm_target_normalize {
@@ -37,9 +45,11 @@ typedef struct pm_target_segment {
 
 /* The result of a pass for the writer and the report. */
 typedef struct pm_target_measure {
-    double integrated_lufs;          /* the whole output */
+    double integrated_lufs;          /* the whole output; NAN for a target that does not
+                                        normalise (its loop does not meter loudness) */
     double true_peak_dbtp;           /* the whole output, 8x, on the final samples */
-    double *segment_lufs;            /* per segment (count: the config's segment_count) */
+    double *segment_lufs;            /* per segment (count: the config's segment_count); NAN
+                                        as integrated_lufs */
     double *segment_true_peak_dbtp;
     double decoded_true_peak_dbtp;   /* the writer's decoded output (pm_target_writer's
                                         decoded), 8x; -HUGE_VAL when the writer has none */
@@ -85,13 +95,15 @@ typedef struct pm_target_config {
     size_t segment_count;
     /* 1: the whole figures, which the loudness target and the ceiling are judged on, are of
      * the segments joined in order - what the files hold when the writer keeps only the
-     * segments (vinyl's sides, without the gaps between them) - and no segment is measured
-     * on its own (segment_lufs and segment_true_peak_dbtp stay 0). The segments must be in
-     * order and must not overlap. */
+     * segments (vinyl's sides, without the gaps between them); each segment's figures are
+     * its own, measured alone as its file. The segments must be in order and must not
+     * overlap. */
     int whole_is_segments;
     int64_t delivered_from; /* working-rate frame where what is delivered starts (0: the
                                stream's start): the whole's loudness and peak are measured
                                from there, as a listener gets it */
+    int measure_loudness; /* measure the output's loudness (whole and segments) on every
+                             pass even without a loudness target: the writer's end wants it */
     int segments_alone; /* each segment is delivered alone (a file): its true peak, measured
                            alone (silence before and after), is held to the ceiling too */
     pm_target_extra_stages extra;
@@ -110,6 +122,7 @@ typedef struct pm_target_config {
 typedef struct pm_target_result {
     int met;              /* the ceiling and the loudness target are met */
     int passes;
+    int probed;           /* a probe ran before the first pass (the limiter could act) */
     double ceiling_used_dbtp; /* the limiter's ceiling on the kept pass */
     double gain_db;       /* album gain, or the first segment's in track mode */
     pm_target_measure measure;
@@ -126,6 +139,17 @@ typedef struct pm_target_result {
 pm_status pm_targets_render(const pm_project *p, const pm_target_config *targets, size_t count,
                             pm_target_result *results, int threads, pm_progress_fn progress,
                             void *progress_context, pm_diag *diag) PM_WARN_UNUSED;
+
+/*
+ * The same, with an observer: a consumer (fan.h) that sees the mastered stream once, on its own
+ * thread when threads allow, in the first pass over it (the analysis pass, or the first render
+ * pass when no target normalises) - the render's figures of the master without a pass of their
+ * own. Its failure fails the call. observer may be NULL.
+ */
+pm_status pm_targets_render_observed(const pm_project *p, const pm_target_config *targets,
+                                     size_t count, pm_target_result *results, int threads,
+                                     const pm_fan_consumer *observer, pm_progress_fn progress,
+                                     void *progress_context, pm_diag *diag) PM_WARN_UNUSED;
 
 void pm_target_result_fini(pm_target_result *result);
 

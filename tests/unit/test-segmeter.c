@@ -51,21 +51,35 @@ int main(void)
         }
     }
 
-    pm_segmeter whole, apart, alone;
-    pm_meter_result w, a, o, parts[2] = {{0}}, seg[2];
+    pm_segmeter whole, apart, alone, lean;
+    pm_meter_result w, a, o, n, parts[2] = {{0}}, seg[2], lean_parts[2];
     ok(pm_segmeter_init(&whole, RATE, start, end, 2) == PM_OK &&
            pm_segmeter_init(&apart, RATE, start, end, 2) == PM_OK &&
-           pm_segmeter_init(&alone, RATE, NULL, NULL, 0) == PM_OK,
-       "three segment meters");
-    pm_segmeter_join(&whole);
+           pm_segmeter_init(&alone, RATE, NULL, NULL, 0) == PM_OK &&
+           pm_segmeter_init_lean(&lean, RATE, PM_SEGMETER_LOUDNESS | PM_SEGMETER_TRUE_PEAK,
+                                 start, end, 2) == PM_OK,
+       "four segment meters");
+    ok(pm_segmeter_deliver(&whole, 1, 0) == PM_OK && pm_segmeter_deliver(&lean, 1, 0) == PM_OK,
+       "two of them measure the segments joined");
     ok(feed(&whole, l, r, FRAMES, &rng) == 0 && feed(&apart, l, r, FRAMES, &rng) == 0 &&
-           feed(&alone, jl, jr, joined, &rng) == 0,
+           feed(&alone, jl, jr, joined, &rng) == 0 && feed(&lean, l, r, FRAMES, &rng) == 0,
        "fed in blocks of random sizes");
     parts[0].integrated_lufs = parts[1].integrated_lufs = 1.0;
     ok(pm_segmeter_finish(&whole, &w, parts) == PM_OK &&
            pm_segmeter_finish(&apart, &a, seg) == PM_OK &&
            pm_segmeter_finish(&alone, &o, NULL) == PM_OK,
        "finished");
+    ok(pm_segmeter_finish(&lean, &n, lean_parts) == PM_OK, "the lean meter finished");
+    /* The lean meter gates its own K-weighted energies (the full one libebur128's), its
+     * K-weighting runs on through the gap between the segments, and it measures each segment's
+     * true peak alone: the loudness agrees closely, the true peak exactly. */
+    ok(fabs(n.integrated_lufs - o.integrated_lufs) < 0.01,
+       "lean, joined: the loudness of the segments one after the other (%.4f against %.4f LUFS)",
+       n.integrated_lufs, o.integrated_lufs);
+    ok(fabs(n.true_peak[0] - o.true_peak[0]) < 1e-12 && fabs(n.true_peak[1] - o.true_peak[1]) < 1e-12,
+       "lean, joined: the true peak of the segments one after the other (%.6f, %.6f)",
+       n.true_peak[0], n.true_peak[1]);
+    pm_segmeter_fini(&lean);
     ok(w.frames == (int64_t)joined && w.integrated_lufs == o.integrated_lufs &&
            w.true_peak[0] == o.true_peak[0] && w.true_peak[1] == o.true_peak[1] &&
            w.range_lu == o.range_lu,

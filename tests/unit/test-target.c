@@ -257,6 +257,23 @@ int main(void)
        "a second render, on one thread instead of four, gives identical output");
     for (int i = 0; i < 2; i++)
         pm_target_result_fini(&r[i]);
+    /* Loud: the limiter takes several dB and with them a fraction of a LU of loudness, which
+     * the probe before the first pass measures, so that the first pass lands. */
+    pm_target_config loud = base_config("album -12", 48000, 24, &w[0]);
+    loud.normalize = PM_TARGET_NORMALIZE_ALBUM;
+    loud.loudness_lufs = -12;
+    render(p, &loud, 1, r, 1);
+    ok(r[0].met && r[0].passes == 1 && r[0].probed && r[0].measure.limiter_reduction_db > 3.0,
+       "a target the limiter takes %.1f dB off is probed and met in %d pass(es) (%.2f LUFS)",
+       r[0].measure.limiter_reduction_db, r[0].passes, r[0].measure.integrated_lufs);
+    pm_target_result_fini(&r[0]);
+    /* Turned well down, the master's peaks stay clear of the ceiling: no probe. */
+    loud.loudness_lufs = -22;
+    loud.name = "album -22";
+    render(p, &loud, 1, r, 1);
+    ok(r[0].met && r[0].passes == 1 && !r[0].probed && r[0].measure.limiter_reduction_db == 0.0,
+       "turned down by %.1f dB: no probe, and the limiter indeed took nothing", -r[0].gain_db);
+    pm_target_result_fini(&r[0]);
     for (int i = 0; i < 5; i++)
         mw_free(&w[i]);
     pm_project_free(p);

@@ -409,6 +409,15 @@ void pm_biquad_clear(pm_biquad_state *states, size_t count)
         states[i].z1 = states[i].z2 = 0;
 }
 
+/* The state after a block, reset to rest when a NaN or an infinity reached it. */
+static void keep_state(pm_biquad_state *state, double z1, double z2)
+{
+    if (!isfinite(z1) || !isfinite(z2))
+        z1 = z2 = 0;
+    state->z1 = z1;
+    state->z2 = z2;
+}
+
 void pm_biquad_process(const pm_biquad *section, pm_biquad_state *state, double *restrict x,
                        size_t frames)
 {
@@ -417,10 +426,7 @@ void pm_biquad_process(const pm_biquad *section, pm_biquad_state *state, double 
     for (size_t i = 0; i < frames; i++)
         x[i] = pm_biquad_tick(&s, &z1, &z2, x[i]);
     /* A NaN or infinity in the input would otherwise stay in the state for ever. */
-    if (!isfinite(z1) || !isfinite(z2))
-        z1 = z2 = 0;
-    state->z1 = z1;
-    state->z2 = z2;
+    keep_state(state, z1, z2);
 }
 
 void pm_biquad_process_cascade(const pm_biquad *sections, pm_biquad_state *states, size_t count,
@@ -428,4 +434,21 @@ void pm_biquad_process_cascade(const pm_biquad *sections, pm_biquad_state *state
 {
     for (size_t i = 0; i < count; i++)
         pm_biquad_process(&sections[i], &states[i], x, frames);
+}
+
+void pm_biquad_process_cascade2_pair(const pm_biquad sections[2], pm_biquad_state a_states[2],
+                                     pm_biquad_state b_states[2], double *restrict a,
+                                     double *restrict b, size_t frames)
+{
+    pm_biquad s0 = sections[0], s1 = sections[1];
+    double a01 = a_states[0].z1, a02 = a_states[0].z2, a11 = a_states[1].z1, a12 = a_states[1].z2;
+    double b01 = b_states[0].z1, b02 = b_states[0].z2, b11 = b_states[1].z1, b12 = b_states[1].z2;
+    for (size_t i = 0; i < frames; i++) {
+        a[i] = pm_biquad_tick(&s1, &a11, &a12, pm_biquad_tick(&s0, &a01, &a02, a[i]));
+        b[i] = pm_biquad_tick(&s1, &b11, &b12, pm_biquad_tick(&s0, &b01, &b02, b[i]));
+    }
+    keep_state(&a_states[0], a01, a02);
+    keep_state(&a_states[1], a11, a12);
+    keep_state(&b_states[0], b01, b02);
+    keep_state(&b_states[1], b11, b12);
 }

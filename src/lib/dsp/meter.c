@@ -70,7 +70,7 @@ struct pm_meter {
  * high-pass), by the bilinear transform with pre-warping; at 48 kHz they reproduce the table of
  * the recommendation (test-meter checks it).
  */
-static void design_k_weighting(double rate_hz, pm_biquad filter[2])
+void pm_meter_design_k_weighting(double rate_hz, pm_biquad filter[2])
 {
     const double pi = 3.14159265358979323846;
     double f0 = 1681.974450955533, gain_db = 3.999843853973347, q = 0.7071752369554196;
@@ -124,7 +124,7 @@ pm_status pm_meter_new(int channels, double rate_hz, unsigned flags, pm_meter **
             goto fail;
     if (!(m->interleaved = pm_alloc_array((size_t)CHUNK * (size_t)channels, sizeof(double))))
         goto fail;
-    design_k_weighting(rate_hz, m->k_filter);
+    pm_meter_design_k_weighting(rate_hz, m->k_filter);
     /* libebur128's default channel map, so that both loudness figures weigh alike */
     for (int c = 0; c < channels; c++)
         m->weight[c] = c == 3 ? 0.0 : c >= 4 ? 1.41 : 1.0;
@@ -247,10 +247,14 @@ static void measure_chunk(pm_meter *m, const double *const *in, size_t n)
     }
 
     /* K-weighted energy, step by step */
-    for (int c = 0; c < channels; c++) {
+    for (int c = 0; c < channels; c++)
         memcpy(m->scratch[c], in[c], n * sizeof(double));
-        pm_biquad_process_cascade(m->k_filter, m->k_state[c], 2, m->scratch[c], n);
-    }
+    int paired = 0;
+    for (; paired + 1 < channels; paired += 2)
+        pm_biquad_process_cascade2_pair(m->k_filter, m->k_state[paired], m->k_state[paired + 1],
+                                        m->scratch[paired], m->scratch[paired + 1], n);
+    if (paired < channels)
+        pm_biquad_process_cascade(m->k_filter, m->k_state[paired], 2, m->scratch[paired], n);
     size_t i = 0;
     while (i < n) {
         size_t take = m->step_frames - m->step_fill;
@@ -271,10 +275,10 @@ static void measure_chunk(pm_meter *m, const double *const *in, size_t n)
     /* below 300 Hz, channels 0 and 1 */
     if (channels < 2)
         return;
-    for (int c = 0; c < 2; c++) {
-        memcpy(m->scratch[c], in[c], n * sizeof(double));
-        pm_biquad_process_cascade(m->lf_filter, m->lf_state[c], 2, m->scratch[c], n);
-    }
+    memcpy(m->scratch[0], in[0], n * sizeof(double));
+    memcpy(m->scratch[1], in[1], n * sizeof(double));
+    pm_biquad_process_cascade2_pair(m->lf_filter, m->lf_state[0], m->lf_state[1], m->scratch[0],
+                                    m->scratch[1], n);
     i = 0;
     while (i < n) {
         size_t take = m->hop_frames - m->hop_fill;

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dsp/biquad.h"
 #include "premaster.h"
 
 #define PM_METER_MAX_CHANNELS 8
@@ -73,5 +74,9 @@ pm_status pm_meter_finish(pm_meter *meter, pm_meter_result *out) PM_WARN_UNUSED;
  * after pm_meter_finish() on each. */
 pm_status pm_meter_album(pm_meter *const *meters, size_t count, double *integrated_lufs,
                          double *range_lu) PM_WARN_UNUSED;
+
+/* The K-weighting of BS.1770-4 Annex 1 at rate_hz: the pre-filter (a high shelf) in filter[0],
+ * the RLB high-pass in filter[1]; at 48 kHz the coefficients of the recommendation. */
+void pm_meter_design_k_weighting(double rate_hz, pm_biquad filter[2]);
 
 #endif

@@ -127,13 +127,28 @@ void pm_truepeak_set_threshold(pm_truepeak *meter, double threshold)
     meter->threshold = threshold;
 }
 
+/* The peak bookkeeping of one point's phases, in phase order. */
+static inline __attribute__((always_inline)) void judge_point(const double *acc, int factor, size_t m, double *peak,
+                               size_t *peak_at, double threshold, uint64_t *over)
+{
+    for (int p = 0; p < factor; p++) {
+        double a = fabs(acc[p]);
+        if (a > *peak) {
+            *peak = a;
+            *peak_at = m;
+        }
+        if (threshold > 0.0 && a > threshold)
+            (*over)++;
+    }
+}
+
 /*
  * The interpolated points after frames m = first..first+count-1 of x (x indexed so that the
  * window of m is x[m-HALF+1 .. m+HALF]); the largest magnitude and where, and points over the
  * threshold. `factor` is a constant at each call site so that the phase loop unrolls and
  * vectorises: every phase accumulates independently, with no reassociation of sums.
  */
-static inline void interpolate(const double *restrict coef, int factor, const double *restrict x,
+static inline __attribute__((always_inline)) void interpolate(const double *restrict coef, int factor, const double *restrict x,
                                size_t first, size_t count, double *peak, size_t *peak_at,
                                double threshold, uint64_t *over)
 {
@@ -145,16 +160,52 @@ static inline void interpolate(const double *restrict coef, int factor, const do
             for (int p = 0; p < factor; p++)
                 acc[p] += coef[k * factor + p] * v;
         }
-        for (int p = 0; p < factor; p++) {
-            double a = fabs(acc[p]);
-            if (a > *peak) {
-                *peak = a;
-                *peak_at = m;
-            }
-            if (threshold > 0.0 && a > threshold)
-                (*over)++;
-        }
+        judge_point(acc, factor, m, peak, peak_at, threshold, over);
     }
+}
+
+/* Four doubles: one vector register with AVX2, two without. */
+typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
+
+/*
+ * The same at 8x (the factor of every meter in the render), four points side by side. Each
+ * phase of each point still accumulates tap after tap in order, so the result is
+ * interpolate()'s bit for bit; the points are computed together only because their sums do not
+ * depend on each other: one point alone waits for its previous addition at every tap, four
+ * fill the adder's pipeline. The eight sums are named so that they stay in registers.
+ */
+static inline __attribute__((always_inline)) void interpolate_8x(
+    const double *restrict coef, const double *restrict x, size_t first, size_t count,
+    double *peak, size_t *peak_at, double threshold, uint64_t *over)
+{
+    size_t m = first, stop = first + count;
+    for (; m + 4 <= stop; m += 4) {
+        v4d a0 = {0}, b0 = {0}, a1 = {0}, b1 = {0}, a2 = {0}, b2 = {0}, a3 = {0}, b3 = {0};
+        const double *w = x + m + 1 - HALF;
+        for (int k = 0; k < TAPS; k++) {
+            v4d lo, hi;
+            memcpy(&lo, coef + 8 * k, sizeof lo);
+            memcpy(&hi, coef + 8 * k + 4, sizeof hi);
+            v4d v0 = {w[k], w[k], w[k], w[k]}, v1 = {w[k + 1], w[k + 1], w[k + 1], w[k + 1]};
+            v4d v2 = {w[k + 2], w[k + 2], w[k + 2], w[k + 2]};
+            v4d v3 = {w[k + 3], w[k + 3], w[k + 3], w[k + 3]};
+            a0 += lo * v0;
+            b0 += hi * v0;
+            a1 += lo * v1;
+            b1 += hi * v1;
+            a2 += lo * v2;
+            b2 += hi * v2;
+            a3 += lo * v3;
+            b3 += hi * v3;
+        }
+        v4d sums[8] = {a0, b0, a1, b1, a2, b2, a3, b3};
+        double point[8 * 4];
+        memcpy(point, sums, sizeof point);
+        for (size_t j = 0; j < 4; j++)
+            judge_point(point + 8 * j, 8, m + j, peak, peak_at, threshold, over);
+    }
+    if (m < stop)
+        interpolate(coef, 8, x, m, stop - m, peak, peak_at, threshold, over);
 }
 
 /* Built for AVX2 and for the baseline; the loader picks one. Both round alike (no fused
@@ -168,7 +219,7 @@ __attribute__((target_clones("avx2", "default"))) static void interpolate_any(co
     case 1: interpolate(coef, 1, x, first, count, peak, peak_at, t, over); break;
     case 2: interpolate(coef, 2, x, first, count, peak, peak_at, t, over); break;
     case 4: interpolate(coef, 4, x, first, count, peak, peak_at, t, over); break;
-    case 8: interpolate(coef, 8, x, first, count, peak, peak_at, t, over); break;
+    case 8: interpolate_8x(coef, x, first, count, peak, peak_at, t, over); break;
     default: interpolate(coef, 16, x, first, count, peak, peak_at, t, over); break;
     }
 }
