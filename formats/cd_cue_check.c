@@ -54,7 +54,7 @@ static void log_to_diag(cdio_log_level_t level, const char message[])
 typedef struct checker {
     const pm_project *p;
     const char *cue_path;
-    const char *cue_name; /* its base name, for the check list */
+    const char *cue_name; /* its base name, for the check list (in the render: cd/NAME.cue) */
     char *cue_text;       /* the file, to give each message its line */
     pm_format_check *checks;
     size_t max, *count;
@@ -65,7 +65,7 @@ static void add_check(checker *c, int ok, const char *what)
 {
     if (*c->count < c->max) {
         pm_format_check *k = &c->checks[(*c->count)++];
-        snprintf(k->what, sizeof k->what, "%s read back by libcdio: %s", c->cue_name, what);
+        snprintf(k->what, sizeof k->what, "cd/%s: read back by libcdio, %s", c->cue_name, what);
         k->ok = ok;
     }
 }

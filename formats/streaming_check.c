@@ -161,15 +161,19 @@ static pm_status verify_format(verifier *v, const char *dir, const pm_streaming_
                                 "streaming/%s/%s: %.2f LUFS, the %.1f LUFS target%s", s->name,
                                 e.names[i], lufs, s->loudness_lufs,
                                 s->boost ? " within 0.1 LU" : " or under (no boost)");
-        /* the tags, against the project and what the files decode to; the check's own text
-         * names the file by its path in the render */
+        /* the tags, against the project and what the files decode to */
         pm_tag_set tags;
         pm_streaming_loudness l;
         pm_streaming_loudness_of(&r, i, &l);
         pm_streaming_tag_set(v->p, e.items[i], (int)e.files, art, &l, &tags);
+        size_t before = *v->count;
         pm_status tagged = pm_tags_verify(e.paths[i], &tags, v->checks, v->max, v->count, v->diag);
         if (tagged == PM_ERR_NOMEM)
             status = tagged;
+        /* named as the other checks are, by the file's place in the render */
+        for (size_t c = before; c < *v->count; c++)
+            snprintf(v->checks[c].what, sizeof v->checks[c].what,
+                     "streaming/%s/%s: tags read back equal the project", s->name, e.names[i]);
     }
     if (status == PM_OK && !codec->lossy) {
         if (normalized && s->normalize == PM_NORMALIZE_ALBUM)

@@ -112,7 +112,7 @@ check 'grep -q "report.json" "$work/demo/MANIFEST.sha256" && grep -q "\"format\"
     "report.json has the CD object"
 check '[ -s "$work/demo/cd/PMDEMO-001.cue" ] && [ -s "$work/demo/cd/PMDEMO-001.toc" ] && [ -s "$work/demo/cd/pq-sheet.txt" ] && grep -q "\"pq\": {" "$work/demo/report.json"' \
     "the cue sheet, the TOC, the PQ sheet, and the PQ figures in the report"
-check 'grep -q "PMDEMO-001.cue read back by libcdio: every track.s INDEX 01 on its planned sector\", \"ok\": true" "$work/demo/report.json"' \
+check 'grep -q "cd/PMDEMO-001.cue: read back by libcdio, every track.s INDEX 01 on its planned sector\", \"ok\": true" "$work/demo/report.json"' \
     "the cue sheet was read back through libcdio"
 check 'grep -q "\"true_peak_dbtp\"" "$work/demo/report.json" && grep -q "\"passes\": 1" "$work/demo/report.json"' \
     "with its target figures"
