@@ -381,23 +381,33 @@ typedef struct options {
     int peer;        /* run the peer (when it is installed) */
     int jobs;        /* threads for the second render and the full job */
     const char *dir; /* work here and keep it, instead of a temporary folder */
-    const char *only; /* one of groups[]: those cases only (for profiling) */
+    const char *only; /* groups[], comma-separated: those cases only (for profiling) */
 } options;
 
 /* The groups of cases --only selects. */
 static const char *const groups[] = {"render", "full", "engine", "targets", "peer"};
 
-static int is_group(const char *name)
+/* Whether list, comma-separated names, holds name; with every_one_a_group, also whether each
+ * of its names is a group. */
+static int in_list(const char *list, const char *name, int every_one_a_group)
 {
-    for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
-        if (strcmp(name, groups[i]) == 0)
-            return 1;
-    return 0;
+    int found = 0;
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        int known = 0;
+        for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+            known |= strlen(groups[i]) == n && strncmp(p, groups[i], n) == 0;
+        if (every_one_a_group && !known)
+            return 0;
+        found |= strlen(name) == n && strncmp(p, name, n) == 0;
+        p += n + (p[n] == ',');
+    }
+    return every_one_a_group || found;
 }
 
 static int wanted(const options *opt, const char *group)
 {
-    return !bench_interrupted && (!opt->only || strcmp(opt->only, group) == 0);
+    return !bench_interrupted && (!opt->only || in_list(opt->only, group, 0));
 }
 
 static void run_album(const options *opt, const bench_album *a, const char *root)
@@ -499,7 +509,8 @@ static void usage(FILE *f)
           "  --no-peer  do not run the sox + ffmpeg script\n"
           "  -j N       threads for the second render and the full job (default: the cores)\n"
           "  --dir DIR  work in DIR and keep it (the albums are synthesised only once)\n"
-          "  --only X   only those cases: render, full, engine, targets or peer\n"
+          "  --only X   only those cases: render, full, engine, targets or peer (or several,\n"
+          "             comma-separated: render,peer)\n"
           "bench/README says what each line means.\n",
           f);
 }
@@ -555,7 +566,8 @@ int main(int argc, char **argv)
             opt.jobs = atoi(argv[++i]);
         else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
             opt.dir = argv[++i];
-        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc && is_group(argv[i + 1]))
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc && *argv[i + 1] &&
+                 in_list(argv[i + 1], "", 1))
             opt.only = argv[++i];
         else if (strcmp(argv[i], "--help") == 0) {
             usage(stdout);
