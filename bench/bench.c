@@ -190,8 +190,9 @@ static int append(char *note, size_t size, const char *name, const pm_target_res
                     m->limiter_reduction_db);
 }
 
-/* The two targets as the format stages will set them up from the project: the CD's from <cd>,
- * the streaming one's from <streaming> (its files: each track from its start to the next). */
+/* The two targets much as formats/cd.c and formats/streaming.c set them up from the project:
+ * the CD's from <cd>, the streaming one's from <streaming> (its files: each track from its
+ * start to the next). */
 static int case_targets(ours *o, char *note, size_t size)
 {
     pm_project *p = NULL;
