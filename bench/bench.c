@@ -2,12 +2,15 @@
 /*
  * premaster's benchmark (DESIGN.md "Figures to meet"; how to run it and what each line means:
  * bench/README). For a 10- and a 60-minute album of synthesised 48 kHz/24-bit mixes it times
- *   - the engine alone: the album mastered into a sink that drops it (with and without an album
- *     chain), which every target pass costs again;
- *   - the CD target (44.1 kHz/16-bit, shaped dither, -0.3 dBTP) and a streaming target (48 kHz/
- *     24-bit, album -14 LUFS, -1 dBTP) through pm_targets_render, closed loop and all, with
- *     writers of raw PCM (no FLAC encoder exists yet), on one thread and on every core;
- *   - the peer: the sox + ffmpeg script that makes the same two files (peer.c);
+ *   - the render of DESIGN.md's figure: album.xml (the CD deliverables and one streaming FLAC
+ *     target, -14 LUFS, -1 dBTP, 24-bit) through pm_render into a folder, exactly what
+ *     `premaster render` does, verification from disk included; on one thread and on every core;
+ *   - "the full job": full.xml (CD, vinyl, streaming FLAC + MP3 and a WAV target) the same way;
+ *   - two stage-level figures the render does not show: the engine alone (the album mastered
+ *     into a sink that drops it, with and without an album chain: what every target pass pays
+ *     again), and the target stages of album.xml alone with writers of raw PCM (the DSP's share
+ *     of the render; the rest is encoding, the DDP and cue files, and the verification);
+ *   - the peer: the sox + ffmpeg script that makes the CD audio and the FLAC (peer.c);
  * and prints x realtime, wall and CPU seconds and peak resident memory for each, and ours
  * against the peer's.
  */
@@ -42,13 +45,19 @@ static void on_signal(int sig)
 
 /* ---- our cases, each run in a child process -------------------------------------------------- */
 
-typedef enum ours_kind { OURS_ENGINE, OURS_ENGINE_CHAIN, OURS_TARGETS } ours_kind;
+typedef enum ours_kind {
+    OURS_RENDER,     /* pm_render of album.xml: DESIGN.md's figure */
+    OURS_FULL_JOB,   /* pm_render of full.xml */
+    OURS_ENGINE,       /* the engine into a null sink */
+    OURS_ENGINE_CHAIN, /* the same with the album chain */
+    OURS_TARGETS       /* album.xml's target stages, raw PCM writers */
+} ours_kind;
 
 typedef struct ours {
     const bench_album *album;
     ours_kind kind;
     int threads;
-    char out[BENCH_PATH]; /* the folder the writers write into */
+    char out[BENCH_PATH]; /* the folder the writers (or the render) write into */
 } ours;
 
 /* Load a project as render does, the sources opened to learn their lengths: part of the job. */
@@ -181,8 +190,9 @@ static int append(char *note, size_t size, const char *name, const pm_target_res
                     m->limiter_reduction_db);
 }
 
-/* The two targets as the format stages will set them up from the project: the CD's from <cd>,
- * the streaming one's from <streaming> (its files: each track from its start to the next). */
+/* The two targets much as formats/cd.c and formats/streaming.c set them up from the project:
+ * the CD's from <cd>, the streaming one's from <streaming> (its files: each track from its
+ * start to the next). */
 static int case_targets(ours *o, char *note, size_t size)
 {
     pm_project *p = NULL;
@@ -237,10 +247,77 @@ static int case_targets(ours *o, char *note, size_t size)
     return status == PM_OK ? 0 : -1;
 }
 
+/* The render's verifications, counted (the CLI prints them; here only the failures matter). */
+typedef struct check_count {
+    size_t held, failed;
+    char first_failed[256];
+} check_count;
+
+static void count_check(void *context, const char *what, int ok)
+{
+    check_count *c = context;
+    if (ok) {
+        c->held++;
+        return;
+    }
+    if (!c->failed++)
+        snprintf(c->first_failed, sizeof c->first_failed, "%s", what);
+}
+
+/* What the render left in dir, in bytes: the files it wrote, read back and verified. */
+static double bytes_in(const char *dir)
+{
+    char **names = NULL;
+    size_t count = 0;
+    double bytes = 0.0;
+    if (pm_list_files(dir, &names, &count) != PM_OK)
+        return 0.0;
+    for (size_t i = 0; i < count; i++) {
+        char path[2 * BENCH_PATH];
+        struct stat st;
+        if (pm_path_join(path, sizeof path, dir, names[i]) == 0 && stat(path, &st) == 0)
+            bytes += (double)st.st_size;
+    }
+    pm_free_names(names, count);
+    return bytes;
+}
+
+/* The project rendered into the case's folder by pm_render, as `premaster render -j N -o OUT
+ * PROJECT` does: load, master, every deliverable written and verified from disk. */
+static int case_render(ours *o, char *note, size_t size)
+{
+    const char *project = o->kind == OURS_FULL_JOB ? o->album->full_project : o->album->project;
+    pm_diag *diag = pm_diag_new();
+    check_count checks = {0};
+    pm_status status = diag ? pm_render(project, o->out, o->threads, NULL, NULL, count_check,
+                                        &checks, diag)
+                            : PM_ERR_NOMEM;
+    if (status != PM_OK) {
+        const pm_diag_entry *e = NULL;
+        for (size_t i = 0; diag && i < pm_diag_count(diag) && !e; i++)
+            if (pm_diag_get(diag, i)->severity == PM_SEV_ERROR)
+                e = pm_diag_get(diag, i);
+        snprintf(note, size, "the render failed: %s%s%s", e ? e->message : pm_strerror(status),
+                 checks.failed ? "; first failed check: " : "", checks.first_failed);
+    } else {
+        snprintf(note, size, "%zu checks held, read back from disk; %.0f MB written",
+                 checks.held, bytes_in(o->out) / 1e6);
+    }
+    pm_diag_free(diag);
+    return status == PM_OK ? 0 : -1;
+}
+
 static int ours_case(void *arg, char *note, size_t size)
 {
     ours *o = arg;
-    return o->kind == OURS_TARGETS ? case_targets(o, note, size) : case_engine(o, note, size);
+    switch (o->kind) {
+    case OURS_RENDER:
+    case OURS_FULL_JOB: return case_render(o, note, size);
+    case OURS_TARGETS: return case_targets(o, note, size);
+    case OURS_ENGINE:
+    case OURS_ENGINE_CHAIN: break;
+    }
+    return case_engine(o, note, size);
 }
 
 /* ---- the table ------------------------------------------------------------------------------- */
@@ -303,14 +380,35 @@ static bench_figures run(const char *who, const char *what, bench_case_fn fn, vo
 typedef struct options {
     int quick;       /* the 10-minute album only */
     int peer;        /* run the peer (when it is installed) */
-    int jobs;        /* threads for the second targets case */
+    int jobs;        /* threads for the second render and the full job */
     const char *dir; /* work here and keep it, instead of a temporary folder */
-    const char *only; /* "engine", "targets" or "peer": those cases only (for profiling) */
+    const char *only; /* groups[], comma-separated: those cases only (for profiling) */
 } options;
+
+/* The groups of cases --only selects. */
+static const char *const groups[] = {"render", "full", "engine", "targets", "peer"};
+
+/* Whether list, comma-separated names, holds name; with every_one_a_group, also whether each
+ * of its names is a group. */
+static int in_list(const char *list, const char *name, int every_one_a_group)
+{
+    int found = 0;
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        int known = 0;
+        for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+            known |= strlen(groups[i]) == n && strncmp(p, groups[i], n) == 0;
+        if (every_one_a_group && !known)
+            return 0;
+        found |= strlen(name) == n && strncmp(p, name, n) == 0;
+        p += n + (p[n] == ',');
+    }
+    return every_one_a_group || found;
+}
 
 static int wanted(const options *opt, const char *group)
 {
-    return !bench_interrupted && (!opt->only || strcmp(opt->only, group) == 0);
+    return !bench_interrupted && (!opt->only || in_list(opt->only, group, 0));
 }
 
 static void run_album(const options *opt, const bench_album *a, const char *root)
@@ -323,26 +421,38 @@ static void run_album(const options *opt, const bench_album *a, const char *root
     printf("  %-4s  %-44s %7s %7s %8s %8s %8s\n", "", "case", "x rt", "x rt/", "wall s",
            "CPU s", "RSS MiB");
     printf("  %-4s  %-44s %7s %7s\n", "", "", "", "CPU");
-    ours o = {.album = a, .kind = OURS_ENGINE, .threads = 1};
+    ours o = {.album = a, .kind = OURS_RENDER, .threads = 1};
     snprintf(o.out, sizeof o.out, "%s", out);
+    bench_figures one = {.failed = 1}, all = {.failed = 1}, full = {.failed = 1};
+    char what[96];
+    if (wanted(opt, "render"))
+        one = run("ours", "render: CD + streaming FLAC, -j 1", ours_case, &o, out, s);
+    if (wanted(opt, "render") && opt->jobs > 1) {
+        snprintf(what, sizeof what, "render: CD + streaming FLAC, -j %d", opt->jobs);
+        o.threads = opt->jobs;
+        all = run("ours", what, ours_case, &o, out, s);
+    }
+    o.kind = OURS_FULL_JOB;
+    o.threads = opt->jobs;
+    snprintf(what, sizeof what, "render: the full job, -j %d", opt->jobs);
+    if (wanted(opt, "full"))
+        full = run("ours", what, ours_case, &o, out, s);
+    /* the stages the render is made of, where it does not show them: a pass's floor, what an
+     * album chain adds to each pass, and the DSP's share of the render */
+    o.threads = 1;
+    o.kind = OURS_ENGINE;
     if (wanted(opt, "engine"))
         run("ours", "engine alone (null sink)", ours_case, &o, out, s);
     o.kind = OURS_ENGINE_CHAIN;
     if (wanted(opt, "engine"))
         run("ours", "engine + album chain (EQ, comp.; null sink)", ours_case, &o, out, s);
     o.kind = OURS_TARGETS;
-    bench_figures one = {.failed = 1}, all = {.failed = 1};
     if (wanted(opt, "targets"))
-        one = run("ours", "CD + streaming targets, -j 1", ours_case, &o, out, s);
-    if (wanted(opt, "targets") && opt->jobs > 1) {
-        char what[64];
-        snprintf(what, sizeof what, "CD + streaming targets, -j %d", opt->jobs);
-        o.threads = opt->jobs;
-        all = run("ours", what, ours_case, &o, out, s);
-    }
-    if (wanted(opt, "targets"))
-        printf("        (streaming is written as raw 24-bit PCM: premaster has no FLAC encoder "
-               "yet)\n");
+        run("ours", "target stages alone, raw PCM, -j 1", ours_case, &o, out, s);
+    if (!full.failed)
+        printf("  the full job (CD, vinyl, streaming FLAC + MP3 and WAV): %.1fx realtime at -j %d "
+               "(DESIGN.md asks for 60x), %.1fx per CPU second\n", s / full.wall_sec, opt->jobs,
+               s / full.cpu_sec);
     if (!wanted(opt, "peer"))
         return;
     const char *missing = bench_peer_missing();
@@ -387,20 +497,21 @@ static void run_album(const options *opt, const bench_album *a, const char *root
         print_ratio(label, &all, &parallel);
     }
     if (!one.failed && !sum.failed)
-        printf("  DESIGN.md asks for 10x the peer's speed (with the DDP, FLAC encoding and "
-               "verification this run does not have yet): %.1fx on one thread (%.1fx by CPU "
+        printf("  DESIGN.md asks for 10x the peer's speed: %.1fx on one thread (%.1fx by CPU "
                "time)\n", sum.wall_sec / one.wall_sec, sum.cpu_sec / one.cpu_sec);
     printf("  load average after: %.2f\n", bench_load_average());
 }
 
 static void usage(FILE *f)
 {
-    fputs("usage: bench [--quick] [--no-peer] [-j N] [--dir DIR] [--only engine|targets|peer]\n"
+    fputs("usage: bench [--quick] [--no-peer] [-j N] [--dir DIR]\n"
+          "             [--only render|full|engine|targets|peer]\n"
           "  --quick    the 10-minute album only (also: PM_BENCH_QUICK=1)\n"
           "  --no-peer  do not run the sox + ffmpeg script\n"
-          "  -j N       threads for the second targets case (default: the cores online)\n"
+          "  -j N       threads for the second render and the full job (default: the cores)\n"
           "  --dir DIR  work in DIR and keep it (the albums are synthesised only once)\n"
-          "  --only X   only those cases: engine, targets or peer (to profile one)\n"
+          "  --only X   only those cases: render, full, engine, targets or peer (or several,\n"
+          "             comma-separated: render,peer)\n"
           "bench/README says what each line means.\n",
           f);
 }
@@ -456,9 +567,8 @@ int main(int argc, char **argv)
             opt.jobs = atoi(argv[++i]);
         else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
             opt.dir = argv[++i];
-        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc &&
-                 (strcmp(argv[i + 1], "engine") == 0 || strcmp(argv[i + 1], "targets") == 0 ||
-                  strcmp(argv[i + 1], "peer") == 0))
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc && *argv[i + 1] &&
+                 in_list(argv[i + 1], "", 1))
             opt.only = argv[++i];
         else if (strcmp(argv[i], "--help") == 0) {
             usage(stdout);

@@ -25,8 +25,9 @@ extern volatile sig_atomic_t bench_interrupted;
 typedef struct bench_album {
     int minutes;
     char dir[BENCH_PATH];           /* its folder: the mixes NN.wav and the project files */
-    char project[BENCH_PATH];       /* album.xml: the tracks, a CD and a streaming target */
+    char project[BENCH_PATH];       /* album.xml: the tracks, the CD and a streaming FLAC target */
     char chain_project[BENCH_PATH]; /* chain.xml: the same with an album chain (EQ, compressor) */
+    char full_project[BENCH_PATH];  /* full.xml: CD, vinyl, streaming FLAC + MP3 and WAV */
     size_t track_count;
     double seconds; /* of audio, the tracks end to end (what x realtime is counted against) */
 } bench_album;

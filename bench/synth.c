@@ -262,9 +262,39 @@ void bench_track_path(const bench_album *album, size_t i, char *out, size_t size
     (void)pm_path_join(out, size, album->dir, name); /* main keeps the paths short */
 }
 
-/* A project file over the album's tracks; chain: with an album chain. */
-static int write_project(const bench_album *a, const char *path, int chain, char *why,
-                         size_t size)
+/* The album chain of chain.xml: a typical light mastering chain, the demo's kind. */
+static const char album_chain[] =
+    "  <master>\n"
+    "    <highpass freq=\"20\" order=\"2\"/>\n"
+    "    <eq type=\"lowshelf\" freq=\"90\" gain=\"1.0\" q=\"0.7\"/>\n"
+    "    <eq type=\"peak\" freq=\"3200\" gain=\"-0.8\" q=\"1.4\"/>\n"
+    "    <eq type=\"highshelf\" freq=\"12k\" gain=\"0.6\" q=\"0.7\"/>\n"
+    "    <compressor threshold=\"-18\" ratio=\"1.5\" attack=\"30ms\" release=\"250ms\" "
+    "knee=\"6\"/>\n"
+    "  </master>\n";
+
+/* DESIGN.md "Figures to meet": the CD deliverables (DDP, cue/bin, TOC, CD-TEXT; -0.3 dBTP,
+ * shaped dither: the defaults) and one streaming FLAC target at -14 LUFS, -1 dBTP, 24-bit. */
+static const char figure_targets[] =
+    "    <cd/>\n"
+    "    <streaming name=\"flac\" loudness=\"-14\" ceiling=\"-1\" normalize=\"album\" "
+    "rate=\"48000\" bits=\"24\" formats=\"flac\"/>\n";
+
+/* "The full job": the CD, a 12-inch LP (its low end in mono, de-essed; sides split by
+ * premaster) and two streaming targets, one of them FLAC and MP3 (320 kbps, codec check). */
+static const char full_job_targets[] =
+    "    <cd/>\n"
+    "    <vinyl size=\"12\" speed=\"33\" mono-below=\"150\" deess=\"6.5k\" ceiling=\"-1\" "
+    "bits=\"24\"/>\n"
+    "    <streaming name=\"spotify\" loudness=\"-14\" ceiling=\"-1\" normalize=\"album\" "
+    "bits=\"24\" formats=\"flac mp3\"/>\n"
+    "    <streaming name=\"apple\" loudness=\"-16\" ceiling=\"-1\" normalize=\"album\" "
+    "bits=\"24\" formats=\"wav\"/>\n";
+
+/* A project file over the album's tracks with the given album chain ("" for none) and
+ * deliverables. */
+static int write_project(const bench_album *a, const char *path, const char *chain,
+                         const char *deliver, char *why, size_t size)
 {
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -274,31 +304,11 @@ static int write_project(const bench_album *a, const char *path, int chain, char
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                "<!-- written by premaster's benchmark: %d minutes of synthesised mixes -->\n"
                "<premaster version=\"1\" seed=\"20260501\">\n"
-               "  <album title=\"Bench %d\" artist=\"premaster bench\"/>\n",
-            a->minutes, a->minutes);
-    if (chain)
-        /* a typical light mastering chain, the demo's kind */
-        fputs("  <master>\n"
-              "    <highpass freq=\"20\" order=\"2\"/>\n"
-              "    <eq type=\"lowshelf\" freq=\"90\" gain=\"1.0\" q=\"0.7\"/>\n"
-              "    <eq type=\"peak\" freq=\"3200\" gain=\"-0.8\" q=\"1.4\"/>\n"
-              "    <eq type=\"highshelf\" freq=\"12k\" gain=\"0.6\" q=\"0.7\"/>\n"
-              "    <compressor threshold=\"-18\" ratio=\"1.5\" attack=\"30ms\" "
-              "release=\"250ms\" knee=\"6\"/>\n"
-              "  </master>\n",
-              f);
-    fputs("  <tracks>\n", f);
+               "  <album title=\"Bench %d\" artist=\"premaster bench\"/>\n%s  <tracks>\n",
+            a->minutes, a->minutes, chain);
     for (size_t i = 0; i < a->track_count; i++)
         fprintf(f, "    <track src=\"%02zu.wav\" title=\"Track %zu\"/>\n", i + 1, i + 1);
-    /* DESIGN.md "Figures to meet": the CD and one streaming target at -14 LUFS, -1 dBTP, 24-bit */
-    fputs("  </tracks>\n"
-          "  <deliver>\n"
-          "    <cd ceiling=\"-0.3\" dither=\"shaped\"/>\n"
-          "    <streaming name=\"flac\" preset=\"spotify\" normalize=\"album\" rate=\"48000\" "
-          "bits=\"24\" formats=\"flac\"/>\n"
-          "  </deliver>\n"
-          "</premaster>\n",
-          f);
+    fprintf(f, "  </tracks>\n  <deliver>\n%s  </deliver>\n</premaster>\n", deliver);
     if (fclose(f) != 0) {
         snprintf(why, size, "%s: cannot be written", path);
         return -1;
@@ -315,7 +325,8 @@ int bench_album_write(const char *root, int minutes, bench_album *out, char *why
     snprintf(name, sizeof name, "album-%02d", minutes);
     if (pm_path_join(out->dir, sizeof out->dir, root, name) != 0 ||
         pm_path_join(out->project, sizeof out->project, out->dir, "album.xml") != 0 ||
-        pm_path_join(out->chain_project, sizeof out->chain_project, out->dir, "chain.xml") != 0) {
+        pm_path_join(out->chain_project, sizeof out->chain_project, out->dir, "chain.xml") != 0 ||
+        pm_path_join(out->full_project, sizeof out->full_project, out->dir, "full.xml") != 0) {
         snprintf(why, size, "the folder's name is too long: %s", root);
         return -1;
     }
@@ -347,8 +358,9 @@ int bench_album_write(const char *root, int minutes, bench_album *out, char *why
                         size) != 0)
             return -1;
     }
-    if (write_project(out, out->project, 0, why, size) != 0 ||
-        write_project(out, out->chain_project, 1, why, size) != 0)
+    if (write_project(out, out->project, "", figure_targets, why, size) != 0 ||
+        write_project(out, out->chain_project, album_chain, figure_targets, why, size) != 0 ||
+        write_project(out, out->full_project, "", full_job_targets, why, size) != 0)
         return -1;
     return 0;
 }
