@@ -150,6 +150,8 @@ if command -v sox > /dev/null 2>&1; then
     sox tracks/track01.wav tracks/track02.wav tracks/track03.wav -t raw -e signed -b 16 -L joined.raw
     tail -c +$((150 * 2352 + 1)) good/IMAGE.DAT > program.raw
     check 'cmp -s joined.raw program.raw' "sox joins the tracks into IMAGE.DAT from track 1's index 01 on, byte for byte"
+elif [ "${CI:-}" = true ]; then
+    not_ok "sox joins the tracks into IMAGE.DAT from track 1's index 01 on: sox is missing, and CI installs it"
 else
     ok "sox joins the tracks into IMAGE.DAT from track 1's index 01 on # SKIP sox is not installed"
 fi
