@@ -99,12 +99,10 @@ static int track_line(const checker *c, int track)
 static void mismatch(checker *c, int line, const char *fmt, ...) PM_PRINTF(3, 4);
 static void mismatch(checker *c, int line, const char *fmt, ...)
 {
-    char text[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    pm_diag_vadd(c->diag, PM_SEV_ERROR, c->cue_path, line, NULL, fmt, ap);
     va_end(ap);
-    pm_diag_add(c->diag, PM_SEV_ERROR, c->cue_path, line, NULL, "%s", text);
 }
 
 static void lsn_text(lsn_t lsn, char *buf, int n)

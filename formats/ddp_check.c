@@ -25,13 +25,12 @@ static void say(const checker *c, pm_severity severity, const char *name, const 
 
 static void say(const checker *c, pm_severity severity, const char *name, const char *fmt, ...)
 {
-    char path[4200], message[1024];
+    char path[4200];
     pm_ddp_path(c->ddp, name, path, sizeof path);
     va_list args;
     va_start(args, fmt);
-    vsnprintf(message, sizeof message, fmt, args);
+    pm_diag_vadd(c->diag, severity, path, 0, NULL, fmt, args);
     va_end(args);
-    pm_diag_add(c->diag, severity, path, 0, NULL, "%s", message);
 }
 
 static void entry_label(const pm_ddp_pq *q, char *out, size_t size)

@@ -76,13 +76,12 @@ void pm_ddp_path(const pm_ddp *ddp, const char *name, char *out, size_t size)
 void pm_ddp_say(const pm_ddp *ddp, pm_diag *diag, pm_severity severity, const char *name,
                 int line, const char *fmt, ...)
 {
-    char path[4200], message[1024];
+    char path[4200];
     pm_ddp_path(ddp, name, path, sizeof path);
     va_list args;
     va_start(args, fmt);
-    vsnprintf(message, sizeof message, fmt, args);
+    pm_diag_vadd(diag, severity, path, line, NULL, fmt, args);
     va_end(args);
-    pm_diag_add(diag, severity, path, line, NULL, "%s", message);
 }
 
 const char *pm_ddp_find_file(const pm_ddp *ddp, const char *name)

@@ -13,6 +13,7 @@
 #ifndef PREMASTER_H
 #define PREMASTER_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,6 +87,9 @@ int pm_diag_has_error_at(const pm_diag *diag, const char *file, int line);
  */
 pm_status pm_diag_add(pm_diag *diag, pm_severity severity, const char *file, int line,
                       const char *path, const char *fmt, ...) PM_PRINTF(6, 7);
+/* The same with the arguments as a va_list: for the message helpers of the modules. */
+pm_status pm_diag_vadd(pm_diag *diag, pm_severity severity, const char *file, int line,
+                       const char *path, const char *fmt, va_list args) PM_PRINTF(6, 0);
 /*
  * Format an entry as "FILE:LINE: error: MESSAGE" (the GNU convention editors jump to).
  * Returns a string the caller frees with free(), or NULL when out of memory.

@@ -98,16 +98,23 @@ int pm_diag_has_error_at(const pm_diag *diag, const char *file, int line)
 pm_status pm_diag_add(pm_diag *diag, pm_severity severity, const char *file, int line,
                       const char *path, const char *fmt, ...)
 {
+    va_list args;
+    va_start(args, fmt);
+    pm_status status = pm_diag_vadd(diag, severity, file, line, path, fmt, args);
+    va_end(args);
+    return status;
+}
+
+pm_status pm_diag_vadd(pm_diag *diag, pm_severity severity, const char *file, int line,
+                       const char *path, const char *fmt, va_list args)
+{
     if (!diag)
         return PM_OK;
     if (pm_grow((void **)&diag->entries, &diag->capacity, diag->count, sizeof *diag->entries))
         return PM_ERR_NOMEM;
     pm_strbuf text;
     pm_strbuf_init(&text);
-    va_list args;
-    va_start(args, fmt);
     pm_strbuf_vprintf(&text, fmt, args);
-    va_end(args);
     pm_diag_entry entry = {
         .severity = severity,
         .file = pm_strdup(file),

@@ -31,12 +31,10 @@ typedef struct plan_reader {
 static void plan_error(plan_reader *r, int line, const char *fmt, ...) PM_PRINTF(3, 4);
 static void plan_error(plan_reader *r, int line, const char *fmt, ...)
 {
-    char text[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    pm_diag_vadd(r->diag, PM_SEV_ERROR, r->path, line, NULL, fmt, ap);
     va_end(ap);
-    pm_diag_add(r->diag, PM_SEV_ERROR, r->path, line, NULL, "%s", text);
     r->failed = 1;
 }
 

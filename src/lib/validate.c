@@ -30,15 +30,10 @@ static void report(pm_diag *diag, const pm_project *p, pm_severity severity, int
 static void report(pm_diag *diag, const pm_project *p, pm_severity severity, int line,
                    const char *fmt, ...)
 {
-    pm_strbuf text;
-    pm_strbuf_init(&text);
     va_list args;
     va_start(args, fmt);
-    pm_strbuf_vprintf(&text, fmt, args);
+    pm_diag_vadd(diag, severity, p->path, line, NULL, fmt, args);
     va_end(args);
-    char *message = pm_strbuf_take(&text);
-    pm_diag_add(diag, severity, p->path, line, NULL, "%s", message ? message : "(out of memory)");
-    free(message);
 }
 
 #define ERROR(line, ...) report(diag, p, PM_SEV_ERROR, line, __VA_ARGS__)
