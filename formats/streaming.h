@@ -69,7 +69,9 @@ typedef struct pm_streaming_read {
     int *opened;    /* libsndfile opened it */
     int *format_ok; /* at the rate, 2 channels, of the subformat asked for, decoded to its end */
     int64_t *frames;
-    pm_meter_result whole, *each; /* the files joined, and each alone */
+    pm_meter_result whole, *each; /* the files joined, and each alone: integrated loudness
+                                     and true peak at 8x only (lean meters, segmeter.h); the
+                                     other figures are NAN */
     char digest[65]; /* the joined samples' SHA-256, as pm_streaming_hash_samples hashes */
 } pm_streaming_read;
 

@@ -216,8 +216,11 @@ pm_status pm_streaming_read_files(const char *const *paths, size_t n, const int6
     if (!ints || !floats || !planar || !r->opened || !r->format_ok || !r->frames || !r->each)
         goto done;
     /* the segments are the files as planned; a file of another length shifts the rest, and
-     * its own check fails */
-    status = pm_segmeter_init(&m, (double)rate, start, end, n);
+     * its own check fails. Lean meters: what the checks and tags use is each file's and the
+     * album's loudness and true peak, and the files tile the stream, so every sample is
+     * K-weighted once and passes the true-peak interpolator once (segmeter.h). */
+    status = pm_segmeter_init_lean(&m, (double)rate, PM_SEGMETER_LOUDNESS | PM_SEGMETER_TRUE_PEAK,
+                                   start, end, n);
     pm_sha256 h;
     pm_sha256_init(&h);
     /* 16 and 24 bit as the words the writer hashed; floats as floats: a lossy decoder's
@@ -254,8 +257,7 @@ pm_status pm_streaming_read_files(const char *const *paths, size_t n, const int6
         status = pm_segmeter_finish(&m, &r->whole, r->each);
     pm_sha256_final(&h, r->digest);
 done:
-    if (m.whole)
-        pm_segmeter_fini(&m);
+    pm_segmeter_fini(&m);
     free(ints);
     free(floats);
     free(planar);
