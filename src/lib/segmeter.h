@@ -9,7 +9,7 @@
  *          integrated loudness and the true peak at 8x (and the sample peak), each only when
  *          asked for. The samples
  *          are K-weighted once for the whole and every segment (dsp/meter_gate.h gates the
- *          energies; no libebur128), and when the segments tile the stream (the first starts at
+ *          energies, as pm_meter's do), and when the segments tile the stream (the first starts at
  *          frame 0, each starts where the one before ended) the whole's true peak is the
  *          largest of the segments' - each segment measured on its own, as its file will be
  *          played - so every sample passes through the true-peak interpolator once, not twice.

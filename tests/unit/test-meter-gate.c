@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Our own gating (dsp/meter_gate.h) against libebur128, the reference DESIGN.md names for
- * loudness: the integrated loudness of programme-like signals (noise and tones at levels that
- * change, with silences the gates must drop) at 44.1, 48 and 96 kHz, and of several streams
- * taken as one album (ebur128_loudness_global_multiple), within 0.01 LU. Then the lean meters
- * of segmeter.h, which the render's closed loop uses, against the full ones (pm_meter, with
- * libebur128 inside): the same loudness within 0.01 LU for the whole and every segment, the
+ * loudness: the integrated loudness and the loudness range of programme-like signals (noise
+ * and tones at levels that change, with silences the gates must drop) at 44.1, 48 and 96 kHz,
+ * and of several streams taken as one album (ebur128_loudness_global_multiple and
+ * ebur128_loudness_range_multiple), within 0.01 LU; and pm_meter's figures, which gate there,
+ * against libebur128's on the same programmes. Then the lean meters of segmeter.h, which the
+ * render's closed loop uses, against the full ones (pm_meter): the same loudness within 0.01
+ * LU for the whole and every segment, the
  * same true peak per segment to the last bit, the whole's true peak the largest of the
  * segments' when they tile the stream, and figures that do not depend on the block size.
  */
@@ -57,11 +59,13 @@ static void stereo_free(stereo *s)
     free(s->r);
 }
 
-static double ebur128_integrated(const stereo *const *parts, size_t count, double rate)
+/* libebur128's integrated loudness and loudness range of the parts taken as one. */
+static double ebur128_figures(const stereo *const *parts, size_t count, double rate,
+                              double *range_lu)
 {
     ebur128_state *st[4];
     for (size_t k = 0; k < count; k++) {
-        st[k] = ebur128_init(2, (unsigned long)rate, EBUR128_MODE_I);
+        st[k] = ebur128_init(2, (unsigned long)rate, EBUR128_MODE_I | EBUR128_MODE_LRA);
         double *frames = malloc(parts[k]->n * 2 * sizeof(double));
         if (!st[k] || !frames)
             bail_out("out of memory");
@@ -74,7 +78,8 @@ static double ebur128_integrated(const stereo *const *parts, size_t count, doubl
         free(frames);
     }
     double lufs;
-    if (ebur128_loudness_global_multiple(st, count, &lufs) != EBUR128_SUCCESS)
+    if (ebur128_loudness_global_multiple(st, count, &lufs) != EBUR128_SUCCESS ||
+        ebur128_loudness_range_multiple(st, count, range_lu) != EBUR128_SUCCESS)
         bail_out("libebur128 failed");
     for (size_t k = 0; k < count; k++)
         ebur128_destroy(&st[k]);
@@ -114,20 +119,33 @@ static void test_gate(uint64_t *rng)
         pm_gate gates[3];
         const stereo *pp[3];
         const pm_gate *gp[3];
-        double worst = 0.0;
+        double worst = 0.0, worst_range = 0.0, least_range = HUGE_VAL;
         for (int i = 0; i < 3; i++) {
             parts[i] = programme(rng, rate, 20.0 + 10.0 * i);
             pp[i] = &parts[i];
             gate_programme(&gates[i], &parts[i], rate);
             gp[i] = &gates[i];
-            worst = fmax(worst, fabs(pm_gate_integrated(&gp[i], 1) -
-                                     ebur128_integrated(&pp[i], 1, rate)));
+            double range, their_range, theirs = ebur128_figures(&pp[i], 1, rate, &their_range);
+            if (pm_gate_range(&gp[i], 1, &range) != PM_OK)
+                bail_out("out of memory");
+            worst = fmax(worst, fabs(pm_gate_integrated(&gp[i], 1) - theirs));
+            worst_range = fmax(worst_range, fabs(range - their_range));
+            least_range = fmin(least_range, their_range);
         }
         ok(worst <= 0.01, "%.0f Hz: integrated loudness of three programmes within %.2g LU of "
            "libebur128's (0.01)", rate, worst);
-        double ours = pm_gate_integrated(gp, 3), theirs = ebur128_integrated(pp, 3, rate);
+        /* a range of 0 would prove nothing: the programmes change level by tens of dB */
+        ok(worst_range <= 0.01 && least_range > 3.0,
+           "%.0f Hz: loudness range of three programmes (%.1f LU and more) within %.2g LU of "
+           "libebur128's (0.01)", rate, least_range, worst_range);
+        double range, their_range, theirs = ebur128_figures(pp, 3, rate, &their_range);
+        double ours = pm_gate_integrated(gp, 3);
+        if (pm_gate_range(gp, 3, &range) != PM_OK)
+            bail_out("out of memory");
         ok(fabs(ours - theirs) <= 0.01, "%.0f Hz: the three as one album %.4f LUFS, libebur128 "
            "%.4f (0.01)", rate, ours, theirs);
+        ok(fabs(range - their_range) <= 0.01, "%.0f Hz: the three as one album %.4f LU of "
+           "range, libebur128 %.4f (0.01)", rate, range, their_range);
         for (int i = 0; i < 3; i++) {
             stereo_free(&parts[i]);
             pm_gate_fini(&gates[i]);
@@ -139,10 +157,53 @@ static void test_gate(uint64_t *rng)
     pm_gate g;
     gate_programme(&g, &quiet, 48000);
     const pm_gate *gp = &g;
-    ok(isinf(pm_gate_integrated(&gp, 1)) && pm_gate_integrated(&gp, 1) < 0,
-       "silence is gated out: -inf");
+    double range = -1.0;
+    ok(isinf(pm_gate_integrated(&gp, 1)) && pm_gate_integrated(&gp, 1) < 0 &&
+           pm_gate_range(&gp, 1, &range) == PM_OK && range == 0.0,
+       "silence is gated out: -inf, and a range of 0 as libebur128 gives");
     pm_gate_fini(&g);
     stereo_free(&quiet);
+}
+
+/* pm_meter's integrated loudness and range, alone and as an album (pm_meter_album), against
+ * libebur128's on the same programmes, fed in blocks of an odd size. */
+static void test_meter_figures(uint64_t *rng)
+{
+    double rate = 44100;
+    stereo parts[2];
+    const stereo *pp[2];
+    pm_meter *meters[2];
+    double worst = 0.0, worst_range = 0.0;
+    for (int i = 0; i < 2; i++) {
+        parts[i] = programme(rng, rate, 25.0 + 10.0 * i);
+        pp[i] = &parts[i];
+        if (pm_meter_new(2, rate, 0, &meters[i]) != PM_OK)
+            bail_out("no meter");
+        for (size_t k = 0; k < parts[i].n; k += 3001) {
+            const double *in[2] = {parts[i].l + k, parts[i].r + k};
+            size_t n = parts[i].n - k < 3001 ? parts[i].n - k : 3001;
+            if (pm_meter_process(meters[i], in, n) != PM_OK)
+                bail_out("the meter failed");
+        }
+        pm_meter_result r;
+        double their_range, theirs = ebur128_figures(&pp[i], 1, rate, &their_range);
+        if (pm_meter_finish(meters[i], &r) != PM_OK)
+            bail_out("the meter failed to finish");
+        worst = fmax(worst, fabs(r.integrated_lufs - theirs));
+        worst_range = fmax(worst_range, fabs(r.range_lu - their_range));
+    }
+    ok(worst <= 0.01 && worst_range <= 0.01, "pm_meter: integrated loudness within %.2g LU and "
+       "range within %.2g LU of libebur128's (0.01)", worst, worst_range);
+    double lufs, range, their_range, theirs = ebur128_figures(pp, 2, rate, &their_range);
+    if (pm_meter_album(meters, 2, &lufs, &range) != PM_OK)
+        bail_out("the album's figures failed");
+    ok(fabs(lufs - theirs) <= 0.01 && fabs(range - their_range) <= 0.01,
+       "pm_meter_album: %.4f LUFS and %.4f LU, libebur128 %.4f and %.4f (0.01)", lufs, range,
+       theirs, their_range);
+    for (int i = 0; i < 2; i++) {
+        pm_meter_free(meters[i]);
+        stereo_free(&parts[i]);
+    }
 }
 
 /* One segmeter over the programme in blocks of `block` frames. */
@@ -259,6 +320,7 @@ int main(void)
 {
     uint64_t rng = tap_seed();
     test_gate(&rng);
+    test_meter_figures(&rng);
     test_lean(&rng);
     return done_testing();
 }

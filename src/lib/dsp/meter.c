@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "dsp/biquad.h"
 #include "dsp/meter.h"
+#include "dsp/meter_gate.h"
 #include "dsp/truepeak.h"
 
 enum {
@@ -32,7 +33,8 @@ struct pm_meter {
     double rate_hz;
     unsigned flags;
     int64_t frames;
-    ebur128_state *ebur;
+    pm_gate gate;        /* integrated loudness and loudness range */
+    ebur128_state *ebur; /* only for libebur128's own true peak, when asked for */
     pm_truepeak *truepeak;
 
     /* K-weighting (BS.1770-4 Annex 1): pre-filter shelf and RLB high-pass per channel */
@@ -61,6 +63,7 @@ struct pm_meter {
     double min_lf, min_lf_sec;
 
     double *scratch[PM_METER_MAX_CHANNELS]; /* CHUNK frames each: K-weighted, then low-passed */
+    double *energy;                         /* CHUNK: each frame's weighted K-energy */
     double *interleaved;                    /* CHUNK * channels, for libebur128 */
 };
 
@@ -108,12 +111,12 @@ pm_status pm_meter_new(int channels, double rate_hz, unsigned flags, pm_meter **
     m->channels = channels;
     m->rate_hz = rate_hz;
     m->flags = flags;
-    int mode = EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_SAMPLE_PEAK;
-    if (flags & PM_METER_EBUR128_TRUE_PEAK)
-        mode |= EBUR128_MODE_TRUE_PEAK;
-    m->ebur = ebur128_init((unsigned)channels, (unsigned long)llround(rate_hz), mode);
+    pm_gate_init(&m->gate, rate_hz);
     pm_status status = PM_ERR_NOMEM;
-    if (!m->ebur)
+    if ((flags & PM_METER_EBUR128_TRUE_PEAK) &&
+        (!(m->ebur = ebur128_init((unsigned)channels, (unsigned long)llround(rate_hz),
+                                  EBUR128_MODE_TRUE_PEAK)) ||
+         !(m->interleaved = pm_alloc_array((size_t)CHUNK * (size_t)channels, sizeof(double)))))
         goto fail;
     status = pm_truepeak_new(channels, 8, &m->truepeak);
     if (status != PM_OK)
@@ -122,7 +125,7 @@ pm_status pm_meter_new(int channels, double rate_hz, unsigned flags, pm_meter **
     for (int c = 0; c < channels; c++)
         if (!(m->scratch[c] = pm_alloc_array(CHUNK, sizeof(double))))
             goto fail;
-    if (!(m->interleaved = pm_alloc_array((size_t)CHUNK * (size_t)channels, sizeof(double))))
+    if (!(m->energy = pm_alloc_array(CHUNK, sizeof(double))))
         goto fail;
     pm_meter_design_k_weighting(rate_hz, m->k_filter);
     /* libebur128's default channel map, so that both loudness figures weigh alike */
@@ -152,9 +155,11 @@ void pm_meter_free(pm_meter *meter)
         return;
     if (meter->ebur)
         ebur128_destroy(&meter->ebur);
+    pm_gate_fini(&meter->gate);
     pm_truepeak_free(meter->truepeak);
     for (int c = 0; c < PM_METER_MAX_CHANNELS; c++)
         free(meter->scratch[c]);
+    free(meter->energy);
     free(meter->interleaved);
     free(meter);
 }
@@ -217,7 +222,7 @@ static void close_hop(pm_meter *m)
 
 /* Every sum is carried in the meter's state and added to in stream order, sample by sample,
  * so that the figures do not depend on how the stream was cut into blocks. */
-static void measure_chunk(pm_meter *m, const double *const *in, size_t n)
+static pm_status measure_chunk(pm_meter *m, const double *const *in, size_t n)
 {
     int channels = m->channels;
     for (int c = 0; c < channels; c++) {
@@ -233,7 +238,7 @@ static void measure_chunk(pm_meter *m, const double *const *in, size_t n)
         m->sample_peak[c] = peak;
         m->sum[c] = sum;
         m->clipped[c] += clipped;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; m->interleaved && i < n; i++)
             m->interleaved[i * (size_t)channels + (size_t)c] = x[i];
     }
     if (channels >= 2) {
@@ -271,10 +276,17 @@ static void measure_chunk(pm_meter *m, const double *const *in, size_t n)
         if (m->step_fill == m->step_frames)
             close_step(m);
     }
+    /* each frame's energy, channels weighted, for the gates */
+    for (size_t j = 0; j < n; j++)
+        m->energy[j] = m->weight[0] * m->scratch[0][j] * m->scratch[0][j];
+    for (int c = 1; c < channels; c++)
+        for (size_t j = 0; j < n; j++)
+            m->energy[j] += m->weight[c] * m->scratch[c][j] * m->scratch[c][j];
+    pm_status status = pm_gate_add(&m->gate, m->energy, n);
 
     /* below 300 Hz, channels 0 and 1 */
     if (channels < 2)
-        return;
+        return status;
     memcpy(m->scratch[0], in[0], n * sizeof(double));
     memcpy(m->scratch[1], in[1], n * sizeof(double));
     pm_biquad_process_cascade2_pair(m->lf_filter, m->lf_state[0], m->lf_state[1], m->scratch[0],
@@ -296,6 +308,7 @@ static void measure_chunk(pm_meter *m, const double *const *in, size_t n)
         if (m->hop_fill == m->hop_frames)
             close_hop(m);
     }
+    return status;
 }
 
 pm_status pm_meter_process(pm_meter *meter, const double *const *in, size_t frames)
@@ -305,8 +318,11 @@ pm_status pm_meter_process(pm_meter *meter, const double *const *in, size_t fram
         const double *chunk[PM_METER_MAX_CHANNELS];
         for (int c = 0; c < meter->channels; c++)
             chunk[c] = in[c] + done;
-        measure_chunk(meter, chunk, n);
-        if (ebur128_add_frames_double(meter->ebur, meter->interleaved, n) != EBUR128_SUCCESS)
+        pm_status status = measure_chunk(meter, chunk, n);
+        if (status != PM_OK)
+            return status;
+        if (meter->ebur &&
+            ebur128_add_frames_double(meter->ebur, meter->interleaved, n) != EBUR128_SUCCESS)
             return PM_ERR_INTERNAL;
         pm_truepeak_process(meter->truepeak, chunk, n);
         done += n;
@@ -321,9 +337,11 @@ pm_status pm_meter_finish(pm_meter *meter, pm_meter_result *out)
     out->channels = meter->channels;
     out->rate_hz = meter->rate_hz;
     out->frames = meter->frames;
-    if (ebur128_loudness_global(meter->ebur, &out->integrated_lufs) != EBUR128_SUCCESS ||
-        ebur128_loudness_range(meter->ebur, &out->range_lu) != EBUR128_SUCCESS)
-        return PM_ERR_INTERNAL;
+    const pm_gate *gate = &meter->gate;
+    out->integrated_lufs = pm_gate_integrated(&gate, 1);
+    pm_status status = pm_gate_range(&gate, 1, &out->range_lu);
+    if (status != PM_OK)
+        return status;
     out->max_momentary_lufs = lufs_from_energy(meter->max_momentary);
     out->max_shortterm_lufs = lufs_from_energy(meter->max_shortterm);
     pm_truepeak_finish(meter->truepeak);
@@ -350,17 +368,15 @@ pm_status pm_meter_finish(pm_meter *meter, pm_meter_result *out)
 pm_status pm_meter_album(pm_meter *const *meters, size_t count, double *integrated_lufs,
                          double *range_lu)
 {
-    ebur128_state *states[64];
-    ebur128_state **all = count <= 64 ? states : pm_alloc_array(count, sizeof *all);
+    const pm_gate *gates[64] = {0};
+    const pm_gate **all = count <= 64 ? gates : pm_alloc_array(count, sizeof *all);
     if (!all)
         return PM_ERR_NOMEM;
     for (size_t i = 0; i < count; i++)
-        all[i] = meters[i]->ebur;
-    pm_status status = PM_OK;
-    if (ebur128_loudness_global_multiple(all, count, integrated_lufs) != EBUR128_SUCCESS ||
-        ebur128_loudness_range_multiple(all, count, range_lu) != EBUR128_SUCCESS)
-        status = PM_ERR_INTERNAL;
-    if (all != states)
+        all[i] = &meters[i]->gate;
+    *integrated_lufs = pm_gate_integrated(all, count);
+    pm_status status = pm_gate_range(all, count, range_lu);
+    if (all != gates)
         free(all);
     return status;
 }

@@ -3,7 +3,12 @@
  * The meter: every figure premaster reports about a stream of audio, measured in one pass in
  * blocks of any size, without holding the audio.
  *
- *   integrated loudness and loudness range   libebur128 (ITU-R BS.1770-4 gating, EBU Tech 3342)
+ *   integrated loudness and loudness range   ITU-R BS.1770-4 gating and EBU Tech 3342 from the
+ *                                            same K-weighted energies (dsp/meter_gate.h), in
+ *                                            libebur128's arithmetic; the tests hold the two
+ *                                            within 0.01 LU. libebur128 itself would filter
+ *                                            every sample a second time: it was a third of
+ *                                            the cost of metering a render.
  *   max momentary and short-term loudness    K-weighted energy summed in 10 ms sub-blocks, so
  *                                            the 400 ms and 3 s windows advance every 10 ms
  *                                            (EBU Tech 3341 case 13 fails at 100 ms steps;
@@ -61,8 +66,9 @@ pm_status pm_meter_new(int channels, double rate_hz, unsigned flags,
                        pm_meter **out) PM_WARN_UNUSED;
 void pm_meter_free(pm_meter *meter);
 
-/* Measure `frames` more frames of planar input. Never allocates. PM_ERR_INTERNAL only if
- * libebur128 refuses the frames. */
+/* Measure `frames` more frames of planar input. Allocates only to keep a finished gating block
+ * (meter_gate.h): PM_ERR_NOMEM; PM_ERR_INTERNAL only if libebur128 (its true peak, when asked
+ * for) refuses the frames. */
 pm_status pm_meter_process(pm_meter *meter, const double *const *in,
                            size_t frames) PM_WARN_UNUSED;
 

@@ -10,6 +10,9 @@
 
 #define ABSOLUTE_GATE_LUFS -70.0
 #define RELATIVE_GATE_LU -10.0
+#define RANGE_RELATIVE_GATE_LU -20.0
+#define RANGE_LOW_PERCENTILE 0.10
+#define RANGE_HIGH_PERCENTILE 0.95
 
 void pm_gate_init(pm_gate *g, double rate_hz)
 {
@@ -22,30 +25,51 @@ void pm_gate_init(pm_gate *g, double rate_hz)
 void pm_gate_fini(pm_gate *g)
 {
     free(g->blocks);
+    free(g->shortterm);
     memset(g, 0, sizeof *g);
 }
 
-/* A hop is complete: the 400 ms block that ends with it, once four hops have been seen. */
+/* The mean-square energy of the block of `hops` hops that ends with the last one. The hops are
+ * summed in the order of their index modulo `hops` (the order of a ring of that size), the
+ * order this meter has always summed in, so that its figures stay the same to the last bit. */
+static double block_energy(const pm_gate *g, size_t hops)
+{
+    size_t oldest = g->hops_seen - hops;
+    double sum = 0.0;
+    for (size_t slot = 0; slot < hops; slot++) {
+        size_t index = oldest + (slot + hops - oldest % hops) % hops;
+        sum += g->hops[index % PM_GATE_SHORTTERM_HOPS];
+    }
+    return sum / (double)(hops * g->hop_frames);
+}
+
+/* libebur128 keeps a block when its energy is at or over the absolute gate's. */
+static pm_status keep(pm_gate *g, double energy, double **list, size_t *count, size_t *capacity)
+{
+    if (energy < g->absolute)
+        return PM_OK;
+    if (*count == *capacity && pm_grow((void **)list, capacity, *count, sizeof **list) != 0)
+        return PM_ERR_NOMEM;
+    (*list)[(*count)++] = energy;
+    return PM_OK;
+}
+
+/* A hop is complete: the 400 ms block that ends with it, once four hops have been seen, and
+ * every tenth hop from the thirtieth on the 3 s block that ends with it. */
 static pm_status close_hop(pm_gate *g)
 {
-    g->hops[g->hops_seen % PM_GATE_HOPS] = g->hop_energy;
+    g->hops[g->hops_seen % PM_GATE_SHORTTERM_HOPS] = g->hop_energy;
     g->hops_seen++;
     g->hop_energy = 0.0;
     g->hop_fill = 0;
-    if (g->hops_seen < PM_GATE_HOPS)
-        return PM_OK;
-    double sum = 0.0;
-    for (size_t i = 0; i < PM_GATE_HOPS; i++)
-        sum += g->hops[i];
-    double energy = sum / (double)(PM_GATE_HOPS * g->hop_frames);
-    /* libebur128 keeps a block when its energy is at or over the absolute gate's */
-    if (energy < g->absolute)
-        return PM_OK;
-    if (g->count == g->capacity &&
-        pm_grow((void **)&g->blocks, &g->capacity, g->count, sizeof *g->blocks) != 0)
-        return PM_ERR_NOMEM;
-    g->blocks[g->count++] = energy;
-    return PM_OK;
+    pm_status status = PM_OK;
+    if (g->hops_seen >= PM_GATE_HOPS)
+        status = keep(g, block_energy(g, PM_GATE_HOPS), &g->blocks, &g->count, &g->capacity);
+    if (status == PM_OK && g->hops_seen >= PM_GATE_SHORTTERM_HOPS &&
+        (g->hops_seen - PM_GATE_SHORTTERM_HOPS) % PM_GATE_SHORTTERM_EVERY == 0)
+        status = keep(g, block_energy(g, PM_GATE_SHORTTERM_HOPS), &g->shortterm,
+                      &g->shortterm_count, &g->shortterm_capacity);
+    return status;
 }
 
 pm_status pm_gate_add(pm_gate *g, const double *energy, size_t frames)
@@ -92,4 +116,46 @@ double pm_gate_integrated(const pm_gate *const *gates, size_t count)
     if (n == 0)
         return -HUGE_VAL;
     return -0.691 + 10.0 * log10(sum / (double)n);
+}
+
+static int compare_energy(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+pm_status pm_gate_range(const pm_gate *const *gates, size_t count, double *range_lu)
+{
+    *range_lu = 0.0;
+    size_t n = 0;
+    for (size_t k = 0; k < count; k++)
+        n += gates[k]->shortterm_count;
+    if (n == 0)
+        return PM_OK;
+    double *sorted = pm_alloc_array(n, sizeof *sorted);
+    if (!sorted)
+        return PM_ERR_NOMEM;
+    n = 0;
+    for (size_t k = 0; k < count; k++) {
+        memcpy(sorted + n, gates[k]->shortterm, gates[k]->shortterm_count * sizeof *sorted);
+        n += gates[k]->shortterm_count;
+    }
+    qsort(sorted, n, sizeof *sorted, compare_energy);
+    /* the relative gate from the mean energy, summed in ascending order as libebur128 sums */
+    double mean = 0.0;
+    for (size_t i = 0; i < n; i++)
+        mean += sorted[i];
+    mean /= (double)n;
+    double relative = mean * pow(10.0, RANGE_RELATIVE_GATE_LU / 10.0);
+    size_t first = 0;
+    while (first < n && sorted[first] < relative)
+        first++;
+    size_t passed = n - first;
+    if (passed) {
+        double low = sorted[first + (size_t)((double)(passed - 1) * RANGE_LOW_PERCENTILE + 0.5)];
+        double high = sorted[first + (size_t)((double)(passed - 1) * RANGE_HIGH_PERCENTILE + 0.5)];
+        *range_lu = 10.0 * log10(high) - 10.0 * log10(low);
+    }
+    free(sorted);
+    return PM_OK;
 }
