@@ -132,6 +132,32 @@ pm_status pm_diag_vadd(pm_diag *diag, pm_severity severity, const char *file, in
     return PM_OK;
 }
 
+pm_status pm_diag_move(pm_diag *to, pm_diag *from)
+{
+    if (!from || from->count == 0)
+        return PM_OK;
+    if (to) {
+        size_t need = to->count + from->count;
+        if (need > to->capacity) {
+            pm_diag_entry *grown = pm_realloc_array(to->entries, need, sizeof *grown);
+            if (!grown)
+                return PM_ERR_NOMEM;
+            to->entries = grown;
+            to->capacity = need;
+        }
+        memcpy(to->entries + to->count, from->entries, from->count * sizeof *from->entries);
+        to->count = need;
+    } else {
+        for (size_t i = 0; i < from->count; i++) {
+            free((char *)from->entries[i].file);
+            free((char *)from->entries[i].path);
+            free((char *)from->entries[i].message);
+        }
+    }
+    from->count = 0;
+    return PM_OK;
+}
+
 char *pm_diag_format(const pm_diag_entry *entry)
 {
     pm_strbuf out;

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "diag.h"
 #include "dsp/truepeak.h"
 #include "engine.h"
 #include "fan.h"
@@ -365,6 +367,85 @@ static uint64_t project_seed(const pm_project *p, const char *text, size_t size)
                     NULL, 16);
 }
 
+/* One format's finish, on a thread of its own when the render may use more than one: its
+ * report text, checks and messages are kept apart and joined to the render's in the order of
+ * the formats, so that nothing depends on which finishes first. */
+typedef struct format_finish {
+    const pm_format_ops *ops;
+    pm_format_stage *stage;
+    const pm_target_result *results;
+    pm_strbuf report;
+    pm_format_check *checks; /* MAX_CHECKS of them */
+    size_t check_count;
+    pm_diag *diag;
+    pm_status status;
+    pthread_t thread;
+    int threaded;
+} format_finish;
+
+static void *finish_format(void *arg)
+{
+    format_finish *f = arg;
+    f->status = f->ops->finish(f->stage, f->results, &f->report, f->checks, MAX_CHECKS,
+                               &f->check_count, f->diag);
+    return NULL;
+}
+
+/* Every format's finish (the formats' own files, then their verification from disk), each
+ * format on a thread of its own when jobs > 1, joined in format order into report, checks and
+ * diag. *missed is set when a check failed. */
+static pm_status finish_formats(const pm_format_ops *const *ops, pm_format_stage *const *stages,
+                                const size_t *counts, size_t formats,
+                                const pm_target_result *results, int jobs, pm_strbuf *report,
+                                pm_format_check *checks, size_t *check_count, int *missed,
+                                pm_diag *diag)
+{
+    format_finish f[MAX_FORMATS];
+    memset(f, 0, sizeof f);
+    pm_status status = PM_OK;
+    size_t k = 0;
+    for (size_t i = 0; i < formats; i++) {
+        f[i] = (format_finish){.ops = ops[i], .stage = stages[i], .results = results + k,
+                               .checks = pm_alloc_zeroed(MAX_CHECKS, sizeof *checks),
+                               .diag = pm_diag_new()};
+        pm_strbuf_init(&f[i].report);
+        k += counts[i];
+        if (!f[i].checks || !f[i].diag)
+            status = PM_ERR_NOMEM;
+    }
+    /* the first format on the caller's thread, the others beside it */
+    for (size_t i = 1; status == PM_OK && jobs > 1 && i < formats; i++)
+        f[i].threaded = pthread_create(&f[i].thread, NULL, finish_format, &f[i]) == 0;
+    for (size_t i = 0; status == PM_OK && i < formats; i++)
+        if (!f[i].threaded)
+            (void)finish_format(&f[i]);
+    for (size_t i = 0; i < formats; i++)
+        if (f[i].threaded)
+            pthread_join(f[i].thread, NULL);
+    for (size_t i = 0; i < formats; i++) {
+        if (status == PM_OK)
+            status = f[i].status;
+        char *text = pm_strbuf_take(&f[i].report);
+        if (status == PM_OK && !text)
+            status = PM_ERR_NOMEM;
+        if (status == PM_OK) {
+            pm_strbuf_append(report, i ? ",\n  " : "\n  ");
+            pm_strbuf_append(report, text);
+        }
+        free(text);
+        for (size_t c = 0; c < f[i].check_count; c++) {
+            *missed |= !f[i].checks[c].ok;
+            if (*check_count < MAX_CHECKS)
+                checks[(*check_count)++] = f[i].checks[c];
+        }
+        if (pm_diag_move(diag, f[i].diag) != PM_OK && status == PM_OK)
+            status = PM_ERR_NOMEM;
+        free(f[i].checks);
+        pm_diag_free(f[i].diag);
+    }
+    return status;
+}
+
 /* The formats' part of a render: prepare every wanted format, render all their targets in one
  * set of passes (which also measure the master into figures), then let each finish and verify.
  * *report receives the formats' JSON objects, checks what they verified. PM_ERR_INVALID when
@@ -419,16 +500,9 @@ static pm_status render_formats(const pm_project *p, const char *partial, uint64
                         results[t].why);
             missed = 1;
         }
-    k = 0;
-    for (size_t f = 0; status == PM_OK && f < formats; f++) {
-        pm_strbuf_append(report, f ? ",\n  " : "\n  ");
-        size_t before = *check_count;
-        status = ops[f]->finish(stages[f], results + k, report, checks, MAX_CHECKS, check_count,
-                                diag);
-        for (size_t c = before; c < *check_count; c++)
-            missed |= !checks[c].ok;
-        k += counts[f];
-    }
+    if (status == PM_OK)
+        status = finish_formats(ops, stages, counts, formats, results, jobs, report, checks,
+                                check_count, &missed, diag);
     for (size_t t = 0; results && t < total; t++)
         pm_target_result_fini(&results[t]);
     free(results);
