@@ -9,32 +9,42 @@
 #include "alloc.h"
 #include "fan.h"
 
-enum { QUEUE_BLOCKS = 8, MAX_CHANNELS = 8 };
+enum { RING_BLOCKS = 16, MAX_CHANNELS = 8 };
 
-/* One worker thread and the consumers it serves, fed through a ring of block copies. */
-typedef struct worker {
-    struct pm_fan *fan;
-    size_t first, step; /* serves consumers first, first + step, ... */
-    pthread_t thread;
-    int started;
-    pthread_mutex_t lock;
-    pthread_cond_t changed;
-    double *slot[QUEUE_BLOCKS][MAX_CHANNELS];
-    size_t frames[QUEUE_BLOCKS];
-    size_t head, count;
-    int ended;   /* the producer has no more blocks */
-    int stop;    /* leave now */
+/* Where one consumer is in the stream. */
+typedef struct consumer_state {
+    size_t next;  /* blocks it has taken */
+    int busy;     /* a worker is serving it now */
+    int done;     /* its finish ran, or the stream failed: it takes nothing more */
     pm_status status;
-} worker;
+} consumer_state;
 
+/*
+ * The blocks are copied once into a ring that every consumer reads at its own pace; a worker
+ * takes whichever consumer has a block waiting and is not being served, so the threads stay
+ * busy however unequal the consumers' work is (a consumer is never served by two threads at
+ * once, so each still sees its blocks one after the other, in order). The producer waits when
+ * the slowest consumer is a whole ring behind.
+ */
 struct pm_fan {
     pm_fan_consumer *consumers;
+    consumer_state *state;
     size_t count;
     int channels;
     size_t max_frames;
-    worker *workers;
-    size_t worker_count; /* 0: run on the caller's thread */
-    pm_status status;    /* inline mode */
+    double *slot[RING_BLOCKS][MAX_CHANNELS];
+    size_t frames[RING_BLOCKS];
+    size_t pushed; /* blocks put in the ring so far */
+    pthread_t *threads;
+    size_t thread_count, started;
+    pthread_mutex_t lock;
+    pthread_cond_t work; /* a block arrived, a consumer was freed, the stream ended */
+    pthread_cond_t room; /* a consumer took a block */
+    int ended;           /* the producer has no more blocks */
+    int stop;            /* leave now */
+    pm_status failed;    /* the first failure, which stops the stream */
+    size_t turn;         /* where workers start looking, so that consumers take turns */
+    pm_status status;    /* without threads: the first failure */
     int finished;
 };
 
@@ -44,73 +54,115 @@ int pm_cpu_count(void)
     return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
 }
 
-/* A consumer's whole work for one block, or its finish; first failure wins. */
-static pm_status serve(pm_fan *fan, size_t first, size_t step, const double *const *block,
-                       size_t frames, int finish)
+/* Without threads: every consumer's work for one block, or its finish; first failure wins. */
+static pm_status serve_all(pm_fan *fan, const double *const *block, size_t frames, int finish)
 {
     pm_status status = PM_OK;
-    for (size_t i = first; i < fan->count; i += step) {
+    for (size_t i = 0; i < fan->count && status == PM_OK; i++) {
         const pm_fan_consumer *c = &fan->consumers[i];
-        pm_status s = PM_OK;
         if (!finish)
-            s = c->sink(c->context, block, frames);
+            status = c->sink(c->context, block, frames);
         else if (c->finish)
-            s = c->finish(c->context);
-        if (s != PM_OK && status == PM_OK)
-            status = s;
+            status = c->finish(c->context);
     }
     return status;
 }
 
+/* The block the slowest consumer still wants; fan->pushed when none wants any. Locked. */
+static size_t oldest_wanted(const pm_fan *fan)
+{
+    size_t oldest = fan->pushed;
+    for (size_t i = 0; i < fan->count; i++)
+        if (!fan->state[i].done && fan->state[i].next < oldest)
+            oldest = fan->state[i].next;
+    return oldest;
+}
+
+/* The next consumer with work, and whether that work is its finish; fan->count when none.
+ * Locked. After a failure, consumers not being served are done without their finish. */
+static size_t next_work(pm_fan *fan, int *finish)
+{
+    for (size_t k = 0; k < fan->count; k++) {
+        size_t i = (fan->turn + k) % fan->count;
+        consumer_state *s = &fan->state[i];
+        if (s->busy || s->done)
+            continue;
+        if (fan->failed != PM_OK) {
+            s->done = 1;
+            continue;
+        }
+        if (s->next < fan->pushed || fan->ended) {
+            *finish = s->next == fan->pushed;
+            fan->turn = i + 1;
+            return i;
+        }
+    }
+    return fan->count;
+}
+
+static int all_done(const pm_fan *fan)
+{
+    for (size_t i = 0; i < fan->count; i++)
+        if (!fan->state[i].done)
+            return 0;
+    return 1;
+}
+
 static void *worker_main(void *arg)
 {
-    worker *w = arg;
-    pm_fan *fan = w->fan;
-    for (;;) {
-        pthread_mutex_lock(&w->lock);
-        while (w->count == 0 && !w->ended && !w->stop)
-            pthread_cond_wait(&w->changed, &w->lock);
-        if (w->stop || (w->count == 0 && w->ended)) {
-            int finish = !w->stop && w->status == PM_OK;
-            pthread_mutex_unlock(&w->lock);
-            if (finish) {
-                pm_status s = serve(fan, w->first, w->step, NULL, 0, 1);
-                pthread_mutex_lock(&w->lock);
-                w->status = s;
-                pthread_mutex_unlock(&w->lock);
-            }
-            return NULL;
+    pm_fan *fan = arg;
+    pthread_mutex_lock(&fan->lock);
+    while (!fan->stop) {
+        int finish = 0;
+        size_t i = next_work(fan, &finish);
+        if (i == fan->count) {
+            if (all_done(fan))
+                break;
+            pthread_cond_wait(&fan->work, &fan->lock);
+            continue;
         }
-        size_t slot = w->head;
-        pthread_mutex_unlock(&w->lock);
-        /* The slot is the worker's until it is given back below. */
-        pm_status s = PM_OK;
-        if (w->status == PM_OK)
-            s = serve(fan, w->first, w->step, (const double *const *)w->slot[slot],
-                      w->frames[slot], 0);
-        pthread_mutex_lock(&w->lock);
-        if (s != PM_OK)
-            w->status = s;
-        w->head = (w->head + 1) % QUEUE_BLOCKS;
-        w->count--;
-        pthread_cond_broadcast(&w->changed);
-        pthread_mutex_unlock(&w->lock);
+        consumer_state *s = &fan->state[i];
+        const pm_fan_consumer *c = &fan->consumers[i];
+        size_t slot = s->next % RING_BLOCKS;
+        s->busy = 1;
+        pthread_mutex_unlock(&fan->lock);
+        /* the slot stays as it is until this consumer has taken it: the producer refills
+         * only slots every consumer is done with */
+        pm_status status = PM_OK;
+        if (!finish)
+            status = c->sink(c->context, (const double *const *)fan->slot[slot],
+                             fan->frames[slot]);
+        else if (c->finish)
+            status = c->finish(c->context);
+        pthread_mutex_lock(&fan->lock);
+        s->busy = 0;
+        if (finish)
+            s->done = 1;
+        else
+            s->next++;
+        if (status != PM_OK) {
+            s->status = status;
+            if (fan->failed == PM_OK)
+                fan->failed = status;
+        }
+        pthread_cond_broadcast(&fan->work);
+        pthread_cond_broadcast(&fan->room);
     }
+    pthread_mutex_unlock(&fan->lock);
+    return NULL;
 }
 
 static void stop_workers(pm_fan *fan)
 {
-    for (size_t k = 0; k < fan->worker_count; k++) {
-        worker *w = &fan->workers[k];
-        if (!w->started)
-            continue;
-        pthread_mutex_lock(&w->lock);
-        w->stop = 1;
-        pthread_cond_broadcast(&w->changed);
-        pthread_mutex_unlock(&w->lock);
-        pthread_join(w->thread, NULL);
-        w->started = 0;
-    }
+    if (fan->started == 0)
+        return;
+    pthread_mutex_lock(&fan->lock);
+    fan->stop = 1;
+    pthread_cond_broadcast(&fan->work);
+    pthread_mutex_unlock(&fan->lock);
+    for (size_t k = 0; k < fan->started; k++)
+        pthread_join(fan->threads[k], NULL);
+    fan->started = 0;
 }
 
 void pm_fan_free(pm_fan *fan)
@@ -118,15 +170,16 @@ void pm_fan_free(pm_fan *fan)
     if (!fan)
         return;
     stop_workers(fan);
-    for (size_t k = 0; k < fan->worker_count; k++) {
-        worker *w = &fan->workers[k];
-        for (int b = 0; b < QUEUE_BLOCKS; b++)
-            for (int c = 0; c < MAX_CHANNELS; c++)
-                free(w->slot[b][c]);
-        pthread_mutex_destroy(&w->lock);
-        pthread_cond_destroy(&w->changed);
+    if (fan->thread_count) {
+        pthread_mutex_destroy(&fan->lock);
+        pthread_cond_destroy(&fan->work);
+        pthread_cond_destroy(&fan->room);
     }
-    free(fan->workers);
+    for (int b = 0; b < RING_BLOCKS; b++)
+        for (int c = 0; c < MAX_CHANNELS; c++)
+            free(fan->slot[b][c]);
+    free(fan->threads);
+    free(fan->state);
     free(fan->consumers);
     free(fan);
 }
@@ -141,8 +194,9 @@ pm_status pm_fan_new(const pm_fan_consumer *consumers, size_t count, int channel
     if (!fan)
         return PM_ERR_NOMEM;
     fan->consumers = pm_alloc_array(count ? count : 1, sizeof *fan->consumers);
-    if (!fan->consumers) {
-        free(fan);
+    fan->state = pm_alloc_zeroed(count ? count : 1, sizeof *fan->state);
+    if (!fan->consumers || !fan->state) {
+        pm_fan_free(fan);
         return PM_ERR_NOMEM;
     }
     if (count)
@@ -150,35 +204,33 @@ pm_status pm_fan_new(const pm_fan_consumer *consumers, size_t count, int channel
     fan->count = count;
     fan->channels = channels;
     fan->max_frames = max_frames;
-    size_t n = threads > 1 && count > 1 ? ((size_t)threads < count ? (size_t)threads : count) : 0;
-    if (n) {
-        fan->workers = pm_alloc_zeroed(n, sizeof *fan->workers);
-        if (!fan->workers) {
-            pm_fan_free(fan);
-            return PM_ERR_NOMEM;
-        }
-        fan->worker_count = n;
-        for (size_t k = 0; k < n; k++) {
-            worker *w = &fan->workers[k];
-            w->fan = fan;
-            w->first = k;
-            w->step = n;
-            pthread_mutex_init(&w->lock, NULL);
-            pthread_cond_init(&w->changed, NULL);
-            for (int b = 0; b < QUEUE_BLOCKS; b++)
-                for (int c = 0; c < channels; c++)
-                    if (!(w->slot[b][c] = pm_alloc_array(max_frames, sizeof(double)))) {
-                        pm_fan_free(fan);
-                        return PM_ERR_NOMEM;
-                    }
-        }
-        for (size_t k = 0; k < n; k++) {
-            if (pthread_create(&fan->workers[k].thread, NULL, worker_main, &fan->workers[k])) {
+    /* One consumer gets a thread too: the producer then runs beside it. */
+    size_t n = threads > 1 && count ? ((size_t)threads < count ? (size_t)threads : count) : 0;
+    if (n == 0) {
+        *out = fan;
+        return PM_OK;
+    }
+    fan->threads = pm_alloc_zeroed(n, sizeof *fan->threads);
+    if (!fan->threads) {
+        pm_fan_free(fan);
+        return PM_ERR_NOMEM;
+    }
+    fan->thread_count = n;
+    pthread_mutex_init(&fan->lock, NULL);
+    pthread_cond_init(&fan->work, NULL);
+    pthread_cond_init(&fan->room, NULL);
+    for (int b = 0; b < RING_BLOCKS; b++)
+        for (int c = 0; c < channels; c++)
+            if (!(fan->slot[b][c] = pm_alloc_array(max_frames, sizeof(double)))) {
                 pm_fan_free(fan);
-                return PM_ERR_INTERNAL;
+                return PM_ERR_NOMEM;
             }
-            fan->workers[k].started = 1;
+    for (size_t k = 0; k < n; k++) {
+        if (pthread_create(&fan->threads[k], NULL, worker_main, fan)) {
+            pm_fan_free(fan);
+            return PM_ERR_INTERNAL;
         }
+        fan->started++;
     }
     *out = fan;
     return PM_OK;
@@ -187,34 +239,29 @@ pm_status pm_fan_new(const pm_fan_consumer *consumers, size_t count, int channel
 pm_status pm_fan_push(void *context, const double *const *block, size_t frames)
 {
     pm_fan *fan = context;
-    if (fan->worker_count == 0) {
+    if (fan->thread_count == 0) {
         if (fan->status == PM_OK)
-            fan->status = serve(fan, 0, 1, block, frames, 0);
+            fan->status = serve_all(fan, block, frames, 0);
         return fan->status;
     }
     for (size_t done = 0; done < frames;) {
         size_t n = frames - done < fan->max_frames ? frames - done : fan->max_frames;
-        for (size_t k = 0; k < fan->worker_count; k++) {
-            worker *w = &fan->workers[k];
-            pthread_mutex_lock(&w->lock);
-            while (w->count == QUEUE_BLOCKS && w->status == PM_OK)
-                pthread_cond_wait(&w->changed, &w->lock);
-            pm_status status = w->status;
-            if (status != PM_OK) {
-                pthread_mutex_unlock(&w->lock);
-                return status;
-            }
-            size_t slot = (w->head + w->count) % QUEUE_BLOCKS;
-            pthread_mutex_unlock(&w->lock);
-            /* the slot is free: only the producer fills slots */
-            for (int c = 0; c < fan->channels; c++)
-                memcpy(w->slot[slot][c], block[c] + done, n * sizeof(double));
-            w->frames[slot] = n;
-            pthread_mutex_lock(&w->lock);
-            w->count++;
-            pthread_cond_broadcast(&w->changed);
-            pthread_mutex_unlock(&w->lock);
-        }
+        pthread_mutex_lock(&fan->lock);
+        while (fan->failed == PM_OK && fan->pushed - oldest_wanted(fan) >= RING_BLOCKS)
+            pthread_cond_wait(&fan->room, &fan->lock);
+        pm_status failed = fan->failed;
+        size_t slot = fan->pushed % RING_BLOCKS;
+        pthread_mutex_unlock(&fan->lock);
+        if (failed != PM_OK)
+            return failed;
+        /* every consumer is done with this slot's last block: only the producer fills it */
+        for (int c = 0; c < fan->channels; c++)
+            memcpy(fan->slot[slot][c], block[c] + done, n * sizeof(double));
+        fan->frames[slot] = n;
+        pthread_mutex_lock(&fan->lock);
+        fan->pushed++;
+        pthread_cond_broadcast(&fan->work);
+        pthread_mutex_unlock(&fan->lock);
         done += n;
     }
     return PM_OK;
@@ -225,27 +272,22 @@ pm_status pm_fan_finish(pm_fan *fan)
     if (fan->finished)
         return fan->status;
     fan->finished = 1;
-    if (fan->worker_count == 0) {
-        pm_status s = serve(fan, 0, 1, NULL, 0, 1);
+    if (fan->thread_count == 0) {
+        pm_status s = fan->status == PM_OK ? serve_all(fan, NULL, 0, 1) : PM_OK;
         if (fan->status == PM_OK)
             fan->status = s;
         return fan->status;
     }
-    for (size_t k = 0; k < fan->worker_count; k++) {
-        worker *w = &fan->workers[k];
-        pthread_mutex_lock(&w->lock);
-        w->ended = 1;
-        pthread_cond_broadcast(&w->changed);
-        pthread_mutex_unlock(&w->lock);
-    }
-    pm_status status = PM_OK;
-    for (size_t k = 0; k < fan->worker_count; k++) {
-        worker *w = &fan->workers[k];
-        pthread_join(w->thread, NULL);
-        w->started = 0;
-        if (w->status != PM_OK && status == PM_OK)
-            status = w->status;
-    }
-    fan->status = status;
-    return status;
+    pthread_mutex_lock(&fan->lock);
+    fan->ended = 1;
+    pthread_cond_broadcast(&fan->work);
+    pthread_mutex_unlock(&fan->lock);
+    for (size_t k = 0; k < fan->started; k++)
+        pthread_join(fan->threads[k], NULL);
+    fan->started = 0;
+    /* the first failing consumer in their order, whichever thread saw its failure first */
+    fan->status = PM_OK;
+    for (size_t i = 0; i < fan->count && fan->status == PM_OK; i++)
+        fan->status = fan->state[i].status;
+    return fan->status;
 }

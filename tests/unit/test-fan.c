@@ -77,9 +77,19 @@ int main(void)
     }
     ok(same, "on 2, 4 and 8 threads every consumer sees the same blocks in the same order, and "
        "finishes once");
+    counter single[1] = {{0}};
+    ok(run(2, single, 1, 300) == PM_OK && single[0].hash == one[0].hash &&
+           single[0].frames == one[0].frames && single[0].finishes == 1,
+       "one consumer on a thread of its own beside the producer sees the same blocks");
     counter failing[3] = {{0}, {.fail_after = 5000}, {0}};
     pm_status status = run(3, failing, 3, 300);
     ok(status == PM_ERR_IO, "a failing consumer's status comes back (%d)", status);
+    counter alone_fail[1] = {{.fail_after = 5000}};
+    ok(run(4, alone_fail, 1, 300) == PM_ERR_IO, "and when it is the only one, on a thread");
+    counter late_fail[2] = {{0}, {.fail_after = one[0].frames - 1}}; /* in the last block */
+    ok(run(2, late_fail, 2, 300) == PM_ERR_IO && late_fail[1].finishes == 0,
+       "a failure in the last blocks comes back from finish, and the failed consumer does not "
+       "finish");
     counter inline_fail[2] = {{0}, {.fail_after = 5000}};
     ok(run(1, inline_fail, 2, 300) == PM_ERR_IO, "and on one thread too");
     ok(pm_cpu_count() >= 1, "the machine has %d processors", pm_cpu_count());
