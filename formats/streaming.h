@@ -72,7 +72,8 @@ typedef struct pm_streaming_read {
     pm_meter_result whole, *each; /* the files joined, and each alone: integrated loudness
                                      and true peak at 8x only (lean meters, segmeter.h); the
                                      other figures are NAN */
-    char digest[65]; /* the joined samples' SHA-256, as pm_streaming_hash_samples hashes */
+    char digest[65]; /* the joined samples' SHA-256, as pm_streaming_hash_samples hashes (lossless
+                        files only: for lossy ones, the digest of nothing) */
 } pm_streaming_read;
 
 /* One file of one format. */

@@ -226,6 +226,8 @@ pm_status pm_streaming_read_files(const char *const *paths, size_t n, const int6
     /* 16 and 24 bit as the words the writer hashed; floats as floats: a lossy decoder's
      * output and a float WAV are floats */
     int as_int = bits == 16 || bits == 24;
+    /* only lossless samples have a digest to prove: a lossy decoder's output has none */
+    int hashed = as_int || subformat == SF_FORMAT_FLOAT;
     for (size_t i = 0; status == PM_OK && i < n; i++) {
         SF_INFO info;
         memset(&info, 0, sizeof info);
@@ -243,8 +245,9 @@ pm_status pm_streaming_read_files(const char *const *paths, size_t n, const int6
                 for (sf_count_t k = 0; k < got; k++)
                     planar[(size_t)c * BLOCK + (size_t)k] =
                         as_int ? (double)ints[2 * k + c] / 2147483648.0 : floats[2 * k + c];
-            pm_streaming_hash_samples(&h, as_int ? ints : NULL, as_int ? NULL : floats,
-                                      2 * (size_t)got);
+            if (hashed)
+                pm_streaming_hash_samples(&h, as_int ? ints : NULL, as_int ? NULL : floats,
+                                          2 * (size_t)got);
             const double *const block[2] = {planar, planar + BLOCK};
             status = pm_segmeter_process(&m, block, (size_t)got);
             r->frames[i] += got;

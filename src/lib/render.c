@@ -68,8 +68,10 @@ static int folder_state(const char *dir)
 typedef struct master_figures {
     pm_meter_result album;
     pm_meter_result *items;
-    /* while measuring: the meters, and each track's stretch of the stream */
-    pm_segmeter meter;
+    /* while measuring: the album's meter and the tracks' (two consumers, so that they can run
+     * on two threads), and each track's stretch of the stream */
+    pm_meter *album_meter;
+    pm_segmeter track_meters;
     int64_t *start, *end;
 } master_figures;
 
@@ -86,12 +88,18 @@ static pm_status master_init(const pm_project *p, master_figures *f)
         f->start[i] = plan->items[i].start;
         f->end[i] = plan->items[i].end;
     }
-    return pm_segmeter_init(&f->meter, (double)plan->rate, f->start, f->end, n);
+    pm_status status = pm_meter_new(2, (double)plan->rate, 0, &f->album_meter);
+    if (status == PM_OK)
+        status = pm_segmeter_init_segments(&f->track_meters, (double)plan->rate, f->start,
+                                           f->end, n);
+    return status;
 }
 
 static void master_fini(master_figures *f)
 {
-    pm_segmeter_fini(&f->meter);
+    pm_meter_free(f->album_meter);
+    f->album_meter = NULL;
+    pm_segmeter_fini(&f->track_meters);
     free(f->start);
     free(f->end);
     free(f->items);
@@ -99,18 +107,43 @@ static void master_fini(master_figures *f)
     f->items = NULL;
 }
 
-/* The mastered stream's figures are measured as a consumer of the first pass the targets make
- * over it (target.h, the observer), not in a pass of their own. */
-static pm_status master_block(void *context, const double *const *block, size_t frames)
+/* The mastered stream's figures are measured by consumers of the first pass the targets make
+ * over it (target.h, the observers), not in a pass of their own. */
+static pm_status album_block(void *context, const double *const *block, size_t frames)
 {
     master_figures *f = context;
-    return pm_segmeter_process(&f->meter, block, frames);
+    return pm_meter_process(f->album_meter, block, frames);
+}
+
+static pm_status album_finish(void *context)
+{
+    master_figures *f = context;
+    return pm_meter_finish(f->album_meter, &f->album);
+}
+
+static pm_status tracks_block(void *context, const double *const *block, size_t frames)
+{
+    master_figures *f = context;
+    return pm_segmeter_process(&f->track_meters, block, frames);
+}
+
+static pm_status tracks_finish(void *context)
+{
+    master_figures *f = context;
+    return pm_segmeter_finish(&f->track_meters, NULL, f->items);
+}
+
+/* Both, for a pass of their own (a render without targets). */
+static pm_status master_block(void *context, const double *const *block, size_t frames)
+{
+    pm_status status = album_block(context, block, frames);
+    return status == PM_OK ? tracks_block(context, block, frames) : status;
 }
 
 static pm_status master_finish(void *context)
 {
-    master_figures *f = context;
-    return pm_segmeter_finish(&f->meter, &f->album, f->items);
+    pm_status status = album_finish(context);
+    return status == PM_OK ? tracks_finish(context) : status;
 }
 
 static void json_num(pm_strbuf *out, const char *key, double value, int decimals)
@@ -485,9 +518,10 @@ static pm_status render_formats(const pm_project *p, const char *partial, uint64
         for (size_t t = 0; t < counts[f]; t++)
             all[k++] = targets[f][t];
     /* the master's figures in the targets' first pass, or alone when there is none */
-    pm_fan_consumer observer = {master_block, master_finish, figures};
+    const pm_fan_consumer observers[] = {{album_block, album_finish, figures},
+                                         {tracks_block, tracks_finish, figures}};
     if (status == PM_OK && total)
-        status = pm_targets_render_observed(p, all, total, results, jobs, &observer, progress,
+        status = pm_targets_render_observed(p, all, total, results, jobs, observers, 2, progress,
                                             progress_context, diag);
     else if (status == PM_OK &&
              (status = pm_engine_master(p, master_block, figures, progress, progress_context,

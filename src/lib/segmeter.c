@@ -293,17 +293,30 @@ static pm_status init_common(pm_segmeter *m, double rate_hz, const int64_t *star
     return PM_OK;
 }
 
-pm_status pm_segmeter_init(pm_segmeter *m, double rate_hz, const int64_t *start,
-                           const int64_t *end, size_t count)
+/* Full meters, with one for the whole or without. */
+static pm_status init_full(pm_segmeter *m, double rate_hz, const int64_t *start,
+                           const int64_t *end, size_t count, int whole)
 {
     pm_status status = init_common(m, rate_hz, start, end, count);
-    if (status == PM_OK)
+    if (status == PM_OK && whole)
         status = pm_meter_new(CHANNELS, rate_hz, 0, &m->whole);
     if (status == PM_OK && count && !(m->segment = pm_alloc_zeroed(count, sizeof *m->segment)))
         status = PM_ERR_NOMEM;
     if (status != PM_OK)
         pm_segmeter_fini(m);
     return status;
+}
+
+pm_status pm_segmeter_init(pm_segmeter *m, double rate_hz, const int64_t *start,
+                           const int64_t *end, size_t count)
+{
+    return init_full(m, rate_hz, start, end, count, 1);
+}
+
+pm_status pm_segmeter_init_segments(pm_segmeter *m, double rate_hz, const int64_t *start,
+                                    const int64_t *end, size_t count)
+{
+    return init_full(m, rate_hz, start, end, count, 0);
 }
 
 pm_status pm_segmeter_init_lean(pm_segmeter *m, double rate_hz, unsigned what,
@@ -377,7 +390,7 @@ pm_status pm_segmeter_process(pm_segmeter *m, const double *const *block, size_t
         return lean_process(m, block, frames);
     pm_status status = PM_OK;
     int64_t end = m->position + (int64_t)frames;
-    if (!m->joined && end > m->whole_from) {
+    if (m->whole && !m->joined && end > m->whole_from) {
         size_t skip = m->whole_from > m->position ? (size_t)(m->whole_from - m->position) : 0;
         const double *part[CHANNELS] = {block[0] + skip, block[1] + skip};
         status = pm_meter_process(m->whole, part, frames - skip);
@@ -409,7 +422,11 @@ pm_status pm_segmeter_process(pm_segmeter *m, const double *const *block, size_t
 
 pm_status pm_segmeter_finish(pm_segmeter *m, pm_meter_result *whole, pm_meter_result *segments)
 {
-    pm_status status = m->lean ? lean_finish(m, whole) : pm_meter_finish(m->whole, whole);
+    pm_status status = PM_OK;
+    if (m->lean)
+        status = lean_finish(m, whole);
+    else if (m->whole)
+        status = pm_meter_finish(m->whole, whole);
     for (size_t i = 0; status == PM_OK && i < m->count; i++) {
         if (!m->ended[i] && !m->joined)
             status = close_segment(m, i);

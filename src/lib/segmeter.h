@@ -63,6 +63,11 @@ typedef struct pm_segmeter {
  * not grow with the number of segments. PM_ERR_NOMEM; on failure everything made is freed. */
 pm_status pm_segmeter_init(pm_segmeter *m, double rate_hz, const int64_t *start,
                            const int64_t *end, size_t count) PM_WARN_UNUSED;
+/* Full meters of the segments alone, with none for the whole (pm_segmeter_finish leaves its
+ * whole untouched; the whole cannot be joined): for a caller that measures the whole beside
+ * it, on another thread. Otherwise as pm_segmeter_init. */
+pm_status pm_segmeter_init_segments(pm_segmeter *m, double rate_hz, const int64_t *start,
+                                    const int64_t *end, size_t count) PM_WARN_UNUSED;
 /* Lean meters measuring `what` (PM_SEGMETER_*), otherwise as pm_segmeter_init. */
 pm_status pm_segmeter_init_lean(pm_segmeter *m, double rate_hz, unsigned what,
                                 const int64_t *start, const int64_t *end,

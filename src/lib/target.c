@@ -287,22 +287,23 @@ static pm_status pass_begin(target_run *t, int pass, pm_diag *diag)
 
 /* The mastered stream's loudness for every target that normalises: the album's, and each
  * segment's of a target that normalises by track. Each target's meter is a consumer of the fan,
- * beside the observer (the render's figures of the master) when there is one. */
+ * beside the observers (the render's figures of the master) when there are any. */
 static pm_status analyse_block(void *context, const double *const *block, size_t frames)
 {
     return pm_segmeter_process(context, block, frames);
 }
 
 static pm_status analyse_master(const pm_project *p, target_run *runs, size_t count,
-                                const pm_fan_consumer *observer, int threads,
-                                pm_progress_fn progress, void *progress_context, pm_diag *diag)
+                                const pm_fan_consumer *observers, size_t observer_count,
+                                int threads, pm_progress_fn progress, void *progress_context,
+                                pm_diag *diag)
 {
     pm_segmeter *meters = pm_alloc_zeroed(count ? count : 1, sizeof *meters);
-    pm_fan_consumer *consumers = pm_alloc_zeroed(count + 1, sizeof *consumers);
+    pm_fan_consumer *consumers = pm_alloc_zeroed(count + observer_count + 1, sizeof *consumers);
     pm_status status = meters && consumers ? PM_OK : PM_ERR_NOMEM;
     size_t used = 0;
-    if (status == PM_OK && observer)
-        consumers[used++] = *observer;
+    for (size_t i = 0; status == PM_OK && i < observer_count; i++)
+        consumers[used++] = observers[i];
     for (size_t i = 0; status == PM_OK && i < count; i++) {
         const pm_target_config *cfg = runs[i].cfg;
         if (cfg->normalize == PM_TARGET_NORMALIZE_NONE)
@@ -627,14 +628,15 @@ pm_status pm_targets_render(const pm_project *p, const pm_target_config *targets
                             pm_target_result *results, int threads, pm_progress_fn progress,
                             void *progress_context, pm_diag *diag)
 {
-    return pm_targets_render_observed(p, targets, count, results, threads, NULL, progress,
+    return pm_targets_render_observed(p, targets, count, results, threads, NULL, 0, progress,
                                       progress_context, diag);
 }
 
 pm_status pm_targets_render_observed(const pm_project *p, const pm_target_config *targets,
                                      size_t count, pm_target_result *results, int threads,
-                                     const pm_fan_consumer *observer, pm_progress_fn progress,
-                                     void *progress_context, pm_diag *diag)
+                                     const pm_fan_consumer *observers, size_t observer_count,
+                                     pm_progress_fn progress, void *progress_context,
+                                     pm_diag *diag)
 {
     const pm_plan *plan = p->plan;
     target_run *runs = pm_alloc_zeroed(count ? count : 1, sizeof *runs);
@@ -675,9 +677,9 @@ pm_status pm_targets_render_observed(const pm_project *p, const pm_target_config
         need_analysis |= cfg->normalize != PM_TARGET_NORMALIZE_NONE;
     }
     if (status == PM_OK && need_analysis) {
-        status = analyse_master(p, runs, count, observer, threads, progress, progress_context,
-                                diag);
-        observer = NULL; /* it has seen the stream */
+        status = analyse_master(p, runs, count, observers, observer_count, threads, progress,
+                                progress_context, diag);
+        observer_count = 0; /* they have seen the stream */
     }
     for (size_t i = 0; status == PM_OK && i < count; i++) {
         const pm_target_config *cfg = &targets[i];
@@ -689,7 +691,7 @@ pm_status pm_targets_render_observed(const pm_project *p, const pm_target_config
     }
     if (status == PM_OK && need_analysis)
         status = probe_targets(p, runs, count, threads, progress, progress_context, diag);
-    pm_fan_consumer *consumers = pm_alloc_zeroed(count + 1, sizeof *consumers);
+    pm_fan_consumer *consumers = pm_alloc_zeroed(count + observer_count + 1, sizeof *consumers);
     if (!consumers)
         status = PM_ERR_NOMEM;
     for (int pass = 1; status == PM_OK && pass <= PM_TARGET_MAX_PASSES; pass++) {
@@ -701,8 +703,8 @@ pm_status pm_targets_render_observed(const pm_project *p, const pm_target_config
             }
         if (status != PM_OK || active == 0)
             break;
-        if (observer && pass == 1)
-            consumers[active++] = *observer;
+        for (size_t i = 0; pass == 1 && i < observer_count; i++)
+            consumers[active++] = observers[i];
         pm_fan *fan = NULL;
         status = pm_fan_new(consumers, active, CHANNELS, PM_ENGINE_BLOCK, threads, &fan);
         if (status == PM_OK)

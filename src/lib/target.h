@@ -141,15 +141,16 @@ pm_status pm_targets_render(const pm_project *p, const pm_target_config *targets
                             void *progress_context, pm_diag *diag) PM_WARN_UNUSED;
 
 /*
- * The same, with an observer: a consumer (fan.h) that sees the mastered stream once, on its own
- * thread when threads allow, in the first pass over it (the analysis pass, or the first render
- * pass when no target normalises) - the render's figures of the master without a pass of their
- * own. Its failure fails the call. observer may be NULL.
+ * The same, with observers: consumers (fan.h) that see the mastered stream once, beside the
+ * targets' work on the threads there are, in the first pass over it (the analysis pass, or the
+ * first render pass when no target normalises) - the render's figures of the master without a
+ * pass of their own. A failure of one fails the call. observer_count may be 0.
  */
 pm_status pm_targets_render_observed(const pm_project *p, const pm_target_config *targets,
                                      size_t count, pm_target_result *results, int threads,
-                                     const pm_fan_consumer *observer, pm_progress_fn progress,
-                                     void *progress_context, pm_diag *diag) PM_WARN_UNUSED;
+                                     const pm_fan_consumer *observers, size_t observer_count,
+                                     pm_progress_fn progress, void *progress_context,
+                                     pm_diag *diag) PM_WARN_UNUSED;
 
 void pm_target_result_fini(pm_target_result *result);
 
