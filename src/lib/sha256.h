@@ -43,7 +43,8 @@ void pm_sha256_update(pm_sha256 *h, const void *data, size_t size);
 /* The digest as 64 lowercase hex digits and a NUL. h must be initialised again before reuse. */
 void pm_sha256_final(pm_sha256 *h, char hex[65]);
 
-/* The digest of a whole file; PM_ERR_IO when it cannot be read. */
+/* The digest of a whole file, read 128 KiB at a time; PM_ERR_IO when it cannot be read,
+ * PM_ERR_NOMEM when the read buffer cannot be allocated. */
 pm_status pm_sha256_file(const char *path, char hex[65]) PM_WARN_UNUSED;
 
 #endif
