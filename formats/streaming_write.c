@@ -298,19 +298,24 @@ void pm_streaming_tag_set(const pm_project *p, size_t item, int total, const pm_
 void pm_streaming_hash_samples(pm_sha256 *hash, const int32_t *ints, const float *floats,
                                size_t samples)
 {
+    _Static_assert(sizeof(float) == 4, "the digest is over 32-bit words");
+    const void *words = ints ? (const void *)ints : (const void *)floats;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* in memory the words already are the little-endian bytes the digest is defined over */
+    pm_sha256_update(hash, words, 4 * samples);
+#else
+    /* elsewhere, each word's bits as little-endian bytes, a block of words at a time */
     unsigned char bytes[4 * 512];
     for (size_t i = 0; i < samples;) {
         size_t n = samples - i < 512 ? samples - i : 512;
         for (size_t k = 0; k < n; k++) {
             uint32_t u;
-            if (ints)
-                u = (uint32_t)ints[i + k];
-            else
-                memcpy(&u, &floats[i + k], sizeof u);
+            memcpy(&u, (const unsigned char *)words + 4 * (i + k), sizeof u);
             for (int b = 0; b < 4; b++)
                 bytes[4 * k + (size_t)b] = (unsigned char)(u >> (8 * b));
         }
         pm_sha256_update(hash, bytes, 4 * n);
         i += n;
     }
+#endif
 }

@@ -233,7 +233,9 @@ static pm_status write_manifest(const char *dir, pm_diag *diag)
         (void)pm_path_join(path, sizeof path, dir, names[i]);
         status = pm_sha256_file(path, hex);
         if (status != PM_OK)
-            pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "cannot be read back to hash it");
+            pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
+                        status == PM_ERR_NOMEM ? "cannot be hashed: out of memory"
+                                               : "cannot be read back to hash it");
         pm_strbuf_printf(&out, "%s  %s\n", hex, names[i]);
     }
     pm_free_names(names, count);
@@ -291,7 +293,11 @@ static pm_status verify_manifest(const char *dir, pm_diag *diag)
             k++;
         if (k < count)
             listed[k] = 1;
-        if (pm_sha256_file(file, hex) != PM_OK) {
+        pm_status hashed = pm_sha256_file(file, hex);
+        if (hashed == PM_ERR_NOMEM) {
+            pm_diag_add(diag, PM_SEV_ERROR, file, 0, NULL, "cannot be hashed: out of memory");
+            status = PM_ERR_NOMEM;
+        } else if (hashed != PM_OK) {
             pm_diag_add(diag, PM_SEV_ERROR, file, 0, NULL, "is listed in the manifest but missing");
             status = PM_ERR_INVALID;
         } else if (strcmp(hex, line) != 0) {
@@ -301,7 +307,8 @@ static pm_status verify_manifest(const char *dir, pm_diag *diag)
             status = PM_ERR_INVALID;
         }
     }
-    for (size_t k = 0; listed && k < count; k++)
+    /* after running out of memory the listing is incomplete: no claims about added files */
+    for (size_t k = 0; listed && status != PM_ERR_NOMEM && k < count; k++)
         if (!listed[k] && strcmp(names[k], "MANIFEST.sha256") != 0) {
             (void)pm_path_join(path, sizeof path, dir, names[k]);
             pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL, "is not in MANIFEST.sha256: it was "

@@ -224,6 +224,37 @@ static void verify_render(const char *dir) /* dir: a short mkdtemp name */
     ok(count_failed(checks, n, "02 Two.mp3: decodes") == 1, "02 Two.mp3 removed: it is missed");
 }
 
+/* The proof of the split hashes each sample as its 32-bit word's little-endian bytes, whatever
+ * the machine's byte order: against bytes laid out by hand, for ints and for floats. */
+static void hashed_as_little_endian(void)
+{
+    const int32_t ints[5] = {0, -1, 0x12345678, INT32_MIN, -0x00ABCD00};
+    const float floats[5] = {0.0f, -1.0f, 0.5f, 1e-30f, -0.25f};
+    for (int as_float = 0; as_float < 2; as_float++) {
+        unsigned char bytes[20];
+        for (size_t k = 0; k < 5; k++) {
+            uint32_t u;
+            if (as_float)
+                memcpy(&u, &floats[k], sizeof u);
+            else
+                u = (uint32_t)ints[k];
+            for (int b = 0; b < 4; b++)
+                bytes[4 * k + (size_t)b] = (unsigned char)(u >> (8 * b));
+        }
+        pm_sha256 by_hand, hashed;
+        pm_sha256_init(&by_hand);
+        pm_sha256_update(&by_hand, bytes, sizeof bytes);
+        pm_sha256_init(&hashed);
+        pm_streaming_hash_samples(&hashed, as_float ? NULL : ints, as_float ? floats : NULL, 5);
+        char expected[65], got[65];
+        pm_sha256_final(&by_hand, expected);
+        pm_sha256_final(&hashed, got);
+        is_str(got, expected,
+               as_float ? "floats hashed as little-endian words"
+                        : "ints hashed as little-endian words");
+    }
+}
+
 int main(void)
 {
     char dir[] = "/tmp/pm-test-streaming.XXXXXX";
@@ -234,6 +265,7 @@ int main(void)
     }
     platform_rule();
     rates();
+    hashed_as_little_endian();
     ogg_serials(dir);
     verify_render(dir);
     if (pm_remove_tree(dir) != PM_OK)
