@@ -63,9 +63,17 @@ static double kernel(double t)
     return sinc * window;
 }
 
-/* Normalised to unit gain at DC so that a constant reads as itself. */
+/* Normalised to unit gain at DC so that a constant reads as itself. Phase 0 is the unit impulse
+ * itself, not the sinc evaluated at the integers (which is it only to within 1e-16): the point on
+ * a sample is that sample exactly, so that the meter never reads under the sample peak and a
+ * faster path may take the sample for it. */
 void pm_truepeak_design_phase(int factor, int p, double taps[PM_TRUEPEAK_TAPS])
 {
+    if (p == 0) {
+        memset(taps, 0, TAPS * sizeof taps[0]);
+        taps[HALF - 1] = 1.0;
+        return;
+    }
     double d = (double)p / factor, sum = 0.0;
     for (int k = 0; k < TAPS; k++) {
         taps[k] = kernel(d + (HALF - 1) - k);
