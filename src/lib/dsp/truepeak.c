@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +12,29 @@
 enum {
     TAPS = PM_TRUEPEAK_TAPS,
     HALF = TAPS / 2,
-    CHUNK = 1024, /* input frames interpolated per pass */
-    SKIP_BLOCK = 64 /* points tested together for the exact skip */
+    CHUNK = 1024,    /* input frames interpolated per pass */
+    SKIP_BLOCK = 64, /* points tested together for the exact skip (bits of a uint64_t) */
+    SCREEN_POINTS = 8 /* points screened together in single precision, one per float lane */
 };
+
+/*
+ * The single-precision screen at 8x (see screen_block()): |f - d| <= SCREEN_REL * gain_bound *
+ * max|x| + SCREEN_ABS for every point, f the screen's float value and d the double value the
+ * meter reports. The derivation, with u = 2^-24 the unit roundoff of float and S = sum |tap x|
+ * <= gain_bound * max|x| over the point's window: rounding each input and each tap to float
+ * moves S by at most 2u S; the 64 products and 63 additions in float add at most gamma_64 =
+ * 64u / (1 - 64u) < 64.3u of S (the standard bound for a sum of products, whatever the order);
+ * the double sum itself is within gamma_64 in double (2^-47 S) of the exact one. In all under
+ * 67u S = 2^-17.9 S; SCREEN_REL = 2^-16 = 256u leaves a factor of 3.8 for the rounding of the
+ * bound and of the comparisons made in double (each 2^-53 relative). Values under FLT_MIN lose
+ * relative precision in float: each of the 64 conversions, products and additions errs by at
+ * most 2^-150 absolutely (times a tap under 2 for the conversions), under 2^-140 in all, and
+ * products under DBL_MIN by 2^-1075 in double: SCREEN_ABS = 2^-120 covers both. Inputs over
+ * SCREEN_LIMIT (or infinite) are not screened, so nothing overflows in float.
+ */
+#define SCREEN_REL 0x1p-16
+#define SCREEN_ABS 0x1p-120
+#define SCREEN_LIMIT 0x1p64
 
 /* Kaiser window shape: 80 dB of image rejection with TAPS = 64 (beta = 0.1102 (A - 8.7)). */
 #define KAISER_BETA 8.0
@@ -21,7 +42,9 @@ enum {
 
 typedef struct channel_state {
     double buffer[TAPS - 1 + CHUNK]; /* the last TAPS-1 frames, then the new ones */
-    size_t fill;                     /* new frames in buffer after the history */
+    /* buffer in float for the screen at 8x; the last group of points may read past the end */
+    float screen[TAPS - 1 + CHUNK + SCREEN_POINTS];
+    size_t fill; /* new frames in buffer after the history */
     double max;
     int64_t max_frame;
 } channel_state;
@@ -35,6 +58,8 @@ struct pm_truepeak {
     int64_t frames_in; /* input frames consumed (excluding the flush) */
     /* coef[k * factor + p]: tap k of phase p, phases interleaved so the inner loop runs over p */
     double coef[TAPS * PM_TRUEPEAK_MAX_FACTOR];
+    /* at 8x, coef rounded to float for the screen (phase 0, the sample itself, unused) */
+    float screen_coef[TAPS * 8];
     channel_state ch[];
 };
 
@@ -100,6 +125,8 @@ pm_status pm_truepeak_new(int channels, int factor, pm_truepeak **out)
         pm_truepeak_design_phase(factor, p, taps);
         for (int k = 0; k < TAPS; k++) {
             m->coef[k * factor + p] = taps[k];
+            if (factor == 8)
+                m->screen_coef[k * 8 + p] = (float)taps[k];
             abs_sum += fabs(taps[k]);
         }
         if (abs_sum > m->gain_bound)
@@ -124,6 +151,7 @@ void pm_truepeak_reset(pm_truepeak *meter)
     for (int c = 0; c < meter->channels; c++) {
         channel_state *ch = &meter->ch[c];
         memset(ch->buffer, 0, sizeof ch->buffer);
+        memset(ch->screen, 0, sizeof ch->screen);
         ch->fill = 0;
         ch->max = 0.0;
         ch->max_frame = 0;
@@ -176,27 +204,28 @@ static inline __attribute__((always_inline)) void interpolate(const double *rest
 typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
 
 /*
- * The same at 8x (the factor of every meter in the render), four points side by side. Each
- * phase of each point still accumulates tap after tap in order, so the result is
- * interpolate()'s bit for bit; the points are computed together only because their sums do not
- * depend on each other: one point alone waits for its previous addition at every tap, four
- * fill the adder's pipeline. The eight sums are named so that they stay in registers.
+ * The same at 8x (the factor of every meter in the render) for the points m = points[0..n),
+ * in that order, four side by side. Each phase of each point still accumulates tap after tap
+ * in order, so the result is interpolate()'s bit for bit; the points are computed together only
+ * because their sums do not depend on each other: one point alone waits for its previous
+ * addition at every tap, four fill the adder's pipeline. The eight sums are named so that they
+ * stay in registers.
  */
-static inline __attribute__((always_inline)) void interpolate_8x(
-    const double *restrict coef, const double *restrict x, size_t first, size_t count,
-    double *peak, size_t *peak_at, double threshold, uint64_t *over)
+static inline __attribute__((always_inline)) void
+interpolate_8x(const double *restrict coef, const double *restrict x, const size_t *points,
+               size_t n, double *peak, size_t *peak_at, double threshold, uint64_t *over)
 {
-    size_t m = first, stop = first + count;
-    for (; m + 4 <= stop; m += 4) {
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
         v4d a0 = {0}, b0 = {0}, a1 = {0}, b1 = {0}, a2 = {0}, b2 = {0}, a3 = {0}, b3 = {0};
-        const double *w = x + m + 1 - HALF;
+        const double *w0 = x + points[i] + 1 - HALF, *w1 = x + points[i + 1] + 1 - HALF;
+        const double *w2 = x + points[i + 2] + 1 - HALF, *w3 = x + points[i + 3] + 1 - HALF;
         for (int k = 0; k < TAPS; k++) {
             v4d lo, hi;
             memcpy(&lo, coef + 8 * k, sizeof lo);
             memcpy(&hi, coef + 8 * k + 4, sizeof hi);
-            v4d v0 = {w[k], w[k], w[k], w[k]}, v1 = {w[k + 1], w[k + 1], w[k + 1], w[k + 1]};
-            v4d v2 = {w[k + 2], w[k + 2], w[k + 2], w[k + 2]};
-            v4d v3 = {w[k + 3], w[k + 3], w[k + 3], w[k + 3]};
+            v4d v0 = {w0[k], w0[k], w0[k], w0[k]}, v1 = {w1[k], w1[k], w1[k], w1[k]};
+            v4d v2 = {w2[k], w2[k], w2[k], w2[k]}, v3 = {w3[k], w3[k], w3[k], w3[k]};
             a0 += lo * v0;
             b0 += hi * v0;
             a1 += lo * v1;
@@ -210,26 +239,139 @@ static inline __attribute__((always_inline)) void interpolate_8x(
         double point[8 * 4];
         memcpy(point, sums, sizeof point);
         for (size_t j = 0; j < 4; j++)
-            judge_point(point + 8 * j, 8, m + j, peak, peak_at, threshold, over);
+            judge_point(point + 8 * j, 8, points[i + j], peak, peak_at, threshold, over);
     }
-    if (m < stop)
-        interpolate(coef, 8, x, m, stop - m, peak, peak_at, threshold, over);
+    for (; i < n; i++)
+        interpolate(coef, 8, x, points[i], 1, peak, peak_at, threshold, over);
 }
 
 /* Built for AVX2 and for the baseline; the loader picks one. Both round alike (no fused
- * multiply-add: -ffp-contract=off), so the result does not depend on the machine. */
-__attribute__((target_clones("avx2", "default"))) static void interpolate_any(const pm_truepeak *meter, const double *x, size_t first, size_t count,
-                            double *peak, size_t *peak_at, uint64_t *over)
+ * multiply-add: -ffp-contract=off), so the result does not depend on the machine. The points
+ * are in increasing order. */
+__attribute__((target_clones("avx2", "default"))) static void
+interpolate_any(const pm_truepeak *meter, const double *x, const size_t *points, size_t n,
+                double *peak, size_t *peak_at, uint64_t *over)
 {
     const double *coef = meter->coef;
     double t = meter->threshold;
-    switch (meter->factor) {
-    case 1: interpolate(coef, 1, x, first, count, peak, peak_at, t, over); break;
-    case 2: interpolate(coef, 2, x, first, count, peak, peak_at, t, over); break;
-    case 4: interpolate(coef, 4, x, first, count, peak, peak_at, t, over); break;
-    case 8: interpolate_8x(coef, x, first, count, peak, peak_at, t, over); break;
-    default: interpolate(coef, 16, x, first, count, peak, peak_at, t, over); break;
+    if (meter->factor == 8) {
+        interpolate_8x(coef, x, points, n, peak, peak_at, t, over);
+        return;
     }
+    for (size_t i = 0; i < n; i++) {
+        switch (meter->factor) {
+        case 1: interpolate(coef, 1, x, points[i], 1, peak, peak_at, t, over); break;
+        case 2: interpolate(coef, 2, x, points[i], 1, peak, peak_at, t, over); break;
+        case 4: interpolate(coef, 4, x, points[i], 1, peak, peak_at, t, over); break;
+        default: interpolate(coef, 16, x, points[i], 1, peak, peak_at, t, over); break;
+        }
+    }
+}
+
+/* Eight floats: one vector register with AVX2, two without. */
+typedef float v8f __attribute__((vector_size(8 * sizeof(float))));
+typedef int32_t v8i __attribute__((vector_size(8 * sizeof(int32_t))));
+
+/* What a block's screen may conclude from a float value f of a point: |f| <= below_peak means
+ * the point cannot beat the peak; |f| <= below_threshold that it is not over the threshold,
+ * |f| > above_threshold that it is. Otherwise the point is computed in double. */
+typedef struct screen_limits {
+    float below_peak, below_threshold, above_threshold;
+} screen_limits;
+
+/*
+ * The screen: the points after frames m = first..first+count-1 (count <= SKIP_BLOCK) of fx
+ * (the float copy of the buffer), in single precision, eight points side by side in the lanes
+ * of a vector, phase after phase (the layout of interpolate_8x() turned around: phase 0 is the
+ * sample itself and needs no sum, so seven sums serve eight points). Returns a mask of the
+ * points (bit j for m = first + j) that the limits cannot decide; adds the points over the
+ * threshold among the others to *over.
+ */
+static inline __attribute__((always_inline)) uint64_t
+screen_block(const float *restrict fcoef, const float *restrict fx, size_t first, size_t count,
+             screen_limits limits, uint64_t *over)
+{
+    const v8i magnitude = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff,
+                           0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
+    uint64_t undecided = 0;
+    for (size_t g = 0; g < count; g += SCREEN_POINTS) {
+        size_t m = first + g;
+        const float *w = fx + m + 1 - HALF;
+        v8f s1 = {0}, s2 = {0}, s3 = {0}, s4 = {0}, s5 = {0}, s6 = {0}, s7 = {0};
+        for (int k = 0; k < TAPS; k++) {
+            v8f v;
+            memcpy(&v, w + k, sizeof v);
+            const float *c = fcoef + 8 * k;
+            s1 += c[1] * v;
+            s2 += c[2] * v;
+            s3 += c[3] * v;
+            s4 += c[4] * v;
+            s5 += c[5] * v;
+            s6 += c[6] * v;
+            s7 += c[7] * v;
+        }
+        v8f s0;
+        memcpy(&s0, fx + m, sizeof s0);
+        v8f phases[8] = {s0, s1, s2, s3, s4, s5, s6, s7};
+        v8i decided = ~(v8i){0}, counted = {0};
+        for (int p = 0; p < 8; p++) {
+            v8f a = (v8f)((v8i)phases[p] & magnitude);
+            /* NaN compares false everywhere: undecided, and left to the double path */
+            v8i is_over = a > limits.above_threshold;
+            decided &= (a <= limits.below_peak) & ((a <= limits.below_threshold) | is_over);
+            counted -= is_over;
+        }
+        size_t lanes = count - g < SCREEN_POINTS ? count - g : SCREEN_POINTS;
+        for (size_t j = 0; j < lanes; j++) {
+            if (decided[j])
+                *over += (uint64_t)counted[j];
+            else
+                undecided |= (uint64_t)1 << (g + j);
+        }
+    }
+    return undecided;
+}
+
+__attribute__((target_clones("avx2", "default"))) static uint64_t
+screen_any(const pm_truepeak *meter, const float *fx, size_t first, size_t count,
+           screen_limits limits, uint64_t *over)
+{
+    return screen_block(meter->screen_coef, fx, first, count, limits, over);
+}
+
+/* The float nearest v on the side of 0 (below_side) or of infinity; in range of float. IEEE
+ * conversion (C11 Annex F) rounds to nearest and overflows to infinity. */
+static float float_below(double v)
+{
+    if (v >= FLT_MAX)
+        return FLT_MAX;
+    float f = (float)v;
+    return (double)f > v ? nextafterf(f, -INFINITY) : f;
+}
+
+static float float_above(double v)
+{
+    if (v > FLT_MAX)
+        return INFINITY;
+    float f = (float)v;
+    return (double)f < v ? nextafterf(f, INFINITY) : f;
+}
+
+/*
+ * Which points of a block at 8x need the double path, given the largest input magnitude in the
+ * block's windows (in_max <= SCREEN_LIMIT): those whose float value, within the screen's error
+ * bound, might beat the peak or might lie on either side of the threshold.
+ */
+static uint64_t screen(pm_truepeak *meter, const channel_state *ch, size_t first, size_t count,
+                       double in_max)
+{
+    double error = SCREEN_REL * meter->gain_bound * in_max + SCREEN_ABS;
+    screen_limits limits = {float_below(ch->max - error), INFINITY, INFINITY};
+    if (meter->threshold > 0.0) {
+        limits.below_threshold = float_below(meter->threshold - error);
+        limits.above_threshold = float_above(meter->threshold + error);
+    }
+    return screen_any(meter, ch->screen, first, count, limits, &meter->over);
 }
 
 /* Interpolate every point whose window lies in the buffer, then keep the last TAPS-1 frames.
@@ -238,28 +380,48 @@ static void run_channel(pm_truepeak *meter, channel_state *ch, int64_t base)
 {
     size_t n = ch->fill; /* points m = HALF-1 .. HALF-2+n have their whole window */
     const double *x = ch->buffer;
+    int screening = meter->factor == 8;
+    if (screening)
+        for (size_t i = TAPS - 1; i < TAPS - 1 + n; i++)
+            ch->screen[i] = (float)x[i];
+    /* Points over the threshold may not be skipped, nor points that may beat the peak. */
+    double ceiling = ch->max;
+    if (meter->threshold > 0.0 && meter->threshold < ceiling)
+        ceiling = meter->threshold;
     for (size_t start = 0; start < n; start += SKIP_BLOCK) {
         size_t count = n - start < SKIP_BLOCK ? n - start : SKIP_BLOCK;
         size_t first = HALF - 1 + start;
-        if (meter->threshold <= 0.0) {
-            /* The exact skip: no point of this block can beat the peak already found. */
-            double in_max = 0.0;
-            for (size_t i = first + 1 - HALF; i < first + count + HALF; i++) {
-                double a = fabs(x[i]);
-                in_max = a > in_max ? a : in_max;
-            }
-            if (in_max * meter->gain_bound <= ch->max)
-                continue;
+        /* The exact skip: no point of this block can pass the ceiling, as no point exceeds its
+         * largest input times gain_bound, up to the absolute rounding of products under
+         * DBL_MIN (64 times 2^-1075 at most). NaN inputs are left out of in_max: every point
+         * whose window holds one is NaN, which never counts. */
+        double in_max = 0.0;
+        for (size_t i = first + 1 - HALF; i < first + count + HALF; i++) {
+            double a = fabs(x[i]);
+            in_max = a > in_max ? a : in_max;
         }
+        if (in_max == 0.0 || in_max * meter->gain_bound + DBL_MIN <= ceiling)
+            continue;
+        uint64_t todo = count == SKIP_BLOCK ? ~(uint64_t)0 : ((uint64_t)1 << count) - 1;
+        if (screening && in_max <= SCREEN_LIMIT)
+            todo = screen(meter, ch, first, count, in_max);
+        size_t points[SKIP_BLOCK], n_points = 0;
+        for (size_t j = 0; j < count; j++)
+            if (todo >> j & 1)
+                points[n_points++] = first + j;
+        if (n_points == 0)
+            continue;
         double peak = ch->max;
         size_t peak_at = 0;
-        interpolate_any(meter, x, first, count, &peak, &peak_at, &meter->over);
+        interpolate_any(meter, x, points, n_points, &peak, &peak_at, &meter->over);
         if (peak > ch->max) {
             ch->max = peak;
             ch->max_frame = base + (int64_t)peak_at;
+            ceiling = meter->threshold > 0.0 && meter->threshold < peak ? meter->threshold : peak;
         }
     }
     memmove(ch->buffer, ch->buffer + n, (TAPS - 1) * sizeof ch->buffer[0]);
+    memmove(ch->screen, ch->screen + n, (TAPS - 1) * sizeof ch->screen[0]);
     ch->fill = 0;
 }
 
