@@ -18,19 +18,28 @@ enum {
 };
 
 /*
- * The single-precision screen at 8x (see screen_block()): |f - d| <= SCREEN_REL * gain_bound *
- * max|x| + SCREEN_ABS for every point, f the screen's float value and d the double value the
- * meter reports. The derivation, with u = 2^-24 the unit roundoff of float and S = sum |tap x|
- * <= gain_bound * max|x| over the point's window: rounding each input and each tap to float
- * moves S by at most 2u S; the 64 products and 63 additions in float add at most gamma_64 =
- * 64u / (1 - 64u) < 64.3u of S (the standard bound for a sum of products, whatever the order);
- * the double sum itself is within gamma_64 in double (2^-47 S) of the exact one. In all under
- * 67u S = 2^-17.9 S; SCREEN_REL = 2^-16 = 256u leaves a factor of 3.8 for the rounding of the
- * bound and of the comparisons made in double (each 2^-53 relative). Values under FLT_MIN lose
- * relative precision in float: each of the 64 conversions, products and additions errs by at
- * most 2^-150 absolutely (times a tap under 2 for the conversions), under 2^-140 in all, and
- * products under DBL_MIN by 2^-1075 in double: SCREEN_ABS = 2^-120 covers both. Inputs over
- * SCREEN_LIMIT (or infinite) are not screened, so nothing overflows in float.
+ * The single-precision screen at 8x (see screen_block()): |f - d| <= (SCREEN_REL * gain_bound +
+ * screen_asym) * max|x| + SCREEN_ABS for every phase of every point, f the screen's float value
+ * and d the double value the meter reports, max|x| over the point's window.
+ *
+ * The screen computes y_p = sum_k c[k] x[k] of phase p as sum over k < 32 of a[k] s[k] + b[k]
+ * t[k], with a = (c[k] + c[63-k]) / 2, b = (c[k] - c[63-k]) / 2, s = x[k] + x[63-k] and t = x[k]
+ * - x[63-k] (an identity), and y_(8-p) as the same sums subtracted: phase 8-p is phase p
+ * mirrored. Phase 4 is its own mirror, so its b is 0. Where the double taps are mirrors only to
+ * within rounding, the difference, times max|x|, is screen_asym.
+ *
+ * The error, with u = 2^-24 the unit roundoff of float: let M = sum |a s| + |b t| <= sum over
+ * k < 32 of max(|c[k]|, |c[63-k]|) (|x[k]| + |x[63-k]|) <= 2 gain_bound max|x|. Rounding the
+ * inputs to float and forming s and t errs by 2u (|x[k]| + |x[63-k]|) per term, 2u M in all;
+ * rounding a and b to float (after their double rounding) u M; the 32 products and 31 additions
+ * of each sum at most gamma_32 = 32u / (1 - 32u) < 32.1u of M (the standard bound for a sum of
+ * products, whatever the order); the final addition u M. With the double sum's own error
+ * (gamma_64 in double, 2^-47 of M), under 36.2u M <= 72.4u gain_bound max|x|: SCREEN_REL = 2^-16
+ * = 256u leaves a factor of 3.5 for the rounding of the bound itself and of the limits (2^-53
+ * relative each). Under FLT_MIN values lose relative precision in float: each conversion,
+ * product and addition errs by at most 2^-150 absolutely, under 2^-140 in all, and products under
+ * DBL_MIN by 2^-1075 in double: SCREEN_ABS = 2^-120 covers both. Inputs over SCREEN_LIMIT (or
+ * infinite) are not screened, so nothing overflows in float.
  */
 #define SCREEN_REL 0x1p-16
 #define SCREEN_ABS 0x1p-120
@@ -58,8 +67,10 @@ struct pm_truepeak {
     int64_t frames_in; /* input frames consumed (excluding the flush) */
     /* coef[k * factor + p]: tap k of phase p, phases interleaved so the inner loop runs over p */
     double coef[TAPS * PM_TRUEPEAK_MAX_FACTOR];
-    /* at 8x, coef rounded to float for the screen (phase 0, the sample itself, unused) */
-    float screen_coef[TAPS * 8];
+    /* at 8x, for the screen: screen_coef[k * 8 + j] for k < TAPS/2, j = 0..6 the a and b of
+     * phases 1, 2, 3, then the a of phase 4, in float (phase 0 is the sample itself) */
+    float screen_coef[HALF * 8];
+    double screen_asym; /* how far the double taps are from mirror images, summed */
     channel_state ch[];
 };
 
@@ -108,6 +119,30 @@ void pm_truepeak_design_phase(int factor, int p, double taps[PM_TRUEPEAK_TAPS])
         taps[k] /= sum;
 }
 
+/* The screen's taps (see SCREEN_REL) from the double ones in coef, at 8x. */
+static void design_screen(pm_truepeak *m)
+{
+    double asym[8] = {0};
+    for (int k = 0; k < HALF; k++) {
+        for (int p = 1; p <= 4; p++) {
+            double c = m->coef[k * 8 + p], mirror = m->coef[(TAPS - 1 - k) * 8 + p];
+            m->screen_coef[k * 8 + 2 * (p - 1)] = (float)((c + mirror) / 2.0);
+            if (p < 4)
+                m->screen_coef[k * 8 + 2 * p - 1] = (float)((c - mirror) / 2.0);
+            else
+                asym[4] += fabs(c - mirror); /* taken for 0 */
+        }
+        for (int p = 1; p < 4; p++) {
+            /* phase 8-p is taken for phase p mirrored, at tap k and at tap 63-k */
+            asym[8 - p] += fabs(m->coef[k * 8 + 8 - p] - m->coef[(TAPS - 1 - k) * 8 + p]);
+            asym[8 - p] += fabs(m->coef[(TAPS - 1 - k) * 8 + 8 - p] - m->coef[k * 8 + p]);
+        }
+    }
+    m->screen_asym = 0.0;
+    for (int p = 0; p < 8; p++)
+        m->screen_asym = asym[p] > m->screen_asym ? asym[p] : m->screen_asym;
+}
+
 pm_status pm_truepeak_new(int channels, int factor, pm_truepeak **out)
 {
     *out = NULL;
@@ -125,8 +160,6 @@ pm_status pm_truepeak_new(int channels, int factor, pm_truepeak **out)
         pm_truepeak_design_phase(factor, p, taps);
         for (int k = 0; k < TAPS; k++) {
             m->coef[k * factor + p] = taps[k];
-            if (factor == 8)
-                m->screen_coef[k * 8 + p] = (float)taps[k];
             abs_sum += fabs(taps[k]);
         }
         if (abs_sum > m->gain_bound)
@@ -134,6 +167,8 @@ pm_status pm_truepeak_new(int channels, int factor, pm_truepeak **out)
     }
     /* A rounding margin, so that the skip test stays exact with floating-point sums. */
     m->gain_bound *= 1.0 + 1e-12;
+    if (factor == 8)
+        design_screen(m);
     pm_truepeak_reset(m);
     *out = m;
     return PM_OK;
@@ -282,10 +317,10 @@ typedef struct screen_limits {
 /*
  * The screen: the points after frames m = first..first+count-1 (count <= SKIP_BLOCK) of fx
  * (the float copy of the buffer), in single precision, eight points side by side in the lanes
- * of a vector, phase after phase (the layout of interpolate_8x() turned around: phase 0 is the
- * sample itself and needs no sum, so seven sums serve eight points). Returns a mask of the
- * points (bit j for m = first + j) that the limits cannot decide; adds the points over the
- * threshold among the others to *over.
+ * of a vector (phase 0 is the sample itself and needs no sum; the others are computed from
+ * three mirrored pairs and phase 4, see SCREEN_REL). Returns a mask of the points (bit j for
+ * m = first + j) that the limits cannot decide; adds the points over the threshold among the
+ * others to *over.
  */
 static inline __attribute__((always_inline)) uint64_t
 screen_block(const float *restrict fcoef, const float *restrict fx, size_t first, size_t count,
@@ -297,22 +332,24 @@ screen_block(const float *restrict fcoef, const float *restrict fx, size_t first
     for (size_t g = 0; g < count; g += SCREEN_POINTS) {
         size_t m = first + g;
         const float *w = fx + m + 1 - HALF;
-        v8f s1 = {0}, s2 = {0}, s3 = {0}, s4 = {0}, s5 = {0}, s6 = {0}, s7 = {0};
-        for (int k = 0; k < TAPS; k++) {
-            v8f v;
-            memcpy(&v, w + k, sizeof v);
+        v8f a1 = {0}, b1 = {0}, a2 = {0}, b2 = {0}, a3 = {0}, b3 = {0}, a4 = {0};
+        for (int k = 0; k < HALF; k++) {
+            v8f near, far;
+            memcpy(&near, w + k, sizeof near);
+            memcpy(&far, w + TAPS - 1 - k, sizeof far);
+            v8f sum = near + far, difference = near - far;
             const float *c = fcoef + 8 * k;
-            s1 += c[1] * v;
-            s2 += c[2] * v;
-            s3 += c[3] * v;
-            s4 += c[4] * v;
-            s5 += c[5] * v;
-            s6 += c[6] * v;
-            s7 += c[7] * v;
+            a1 += c[0] * sum;
+            b1 += c[1] * difference;
+            a2 += c[2] * sum;
+            b2 += c[3] * difference;
+            a3 += c[4] * sum;
+            b3 += c[5] * difference;
+            a4 += c[6] * sum;
         }
-        v8f s0;
-        memcpy(&s0, fx + m, sizeof s0);
-        v8f phases[8] = {s0, s1, s2, s3, s4, s5, s6, s7};
+        v8f sample;
+        memcpy(&sample, fx + m, sizeof sample);
+        v8f phases[8] = {sample, a1 + b1, a2 + b2, a3 + b3, a4, a3 - b3, a2 - b2, a1 - b1};
         v8i decided = ~(v8i){0}, counted = {0};
         for (int p = 0; p < 8; p++) {
             v8f a = (v8f)((v8i)phases[p] & magnitude);
@@ -365,13 +402,62 @@ static float float_above(double v)
 static uint64_t screen(pm_truepeak *meter, const channel_state *ch, size_t first, size_t count,
                        double in_max)
 {
-    double error = SCREEN_REL * meter->gain_bound * in_max + SCREEN_ABS;
+    double error = (SCREEN_REL * meter->gain_bound + meter->screen_asym) * in_max + SCREEN_ABS;
     screen_limits limits = {float_below(ch->max - error), INFINITY, INFINITY};
     if (meter->threshold > 0.0) {
         limits.below_threshold = float_below(meter->threshold - error);
         limits.above_threshold = float_above(meter->threshold + error);
     }
     return screen_any(meter, ch->screen, first, count, limits, &meter->over);
+}
+
+typedef int64_t v4l __attribute__((vector_size(4 * sizeof(int64_t))));
+typedef float v4f __attribute__((vector_size(4 * sizeof(float))));
+
+/* The largest |x[i]| for i < n, NaN left out (it compares false), as the plain loop would
+ * find it; eight at a time, in two independent running maxima. */
+__attribute__((target_clones("avx2", "default"))) static double
+largest_magnitude(const double *restrict x, size_t n)
+{
+    const v4l magnitude = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    v4d run0 = {0}, run1 = {0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        v4d a0, a1;
+        memcpy(&a0, x + i, sizeof a0);
+        memcpy(&a1, x + i + 4, sizeof a1);
+        a0 = (v4d)((v4l)a0 & magnitude);
+        a1 = (v4d)((v4l)a1 & magnitude);
+        v4l up0 = a0 > run0, up1 = a1 > run1;
+        run0 = (v4d)(((v4l)a0 & up0) | ((v4l)run0 & ~up0));
+        run1 = (v4d)(((v4l)a1 & up1) | ((v4l)run1 & ~up1));
+    }
+    double largest = 0.0;
+    for (int j = 0; j < 4; j++) {
+        largest = run0[j] > largest ? run0[j] : largest;
+        largest = run1[j] > largest ? run1[j] : largest;
+    }
+    for (; i < n; i++) {
+        double a = fabs(x[i]);
+        largest = a > largest ? a : largest;
+    }
+    return largest;
+}
+
+/* f[i] = x[i] rounded to float, for i < n. IEEE conversion (C11 Annex F) rounds to nearest and
+ * overflows to infinity; such blocks are not screened. */
+__attribute__((target_clones("avx2", "default"))) static void
+round_to_float(const double *restrict x, float *restrict f, size_t n)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        v4d d;
+        memcpy(&d, x + i, sizeof d);
+        v4f r = __builtin_convertvector(d, v4f);
+        memcpy(f + i, &r, sizeof r);
+    }
+    for (; i < n; i++)
+        f[i] = (float)x[i];
 }
 
 /* Interpolate every point whose window lies in the buffer, then keep the last TAPS-1 frames.
@@ -382,8 +468,7 @@ static void run_channel(pm_truepeak *meter, channel_state *ch, int64_t base)
     const double *x = ch->buffer;
     int screening = meter->factor == 8;
     if (screening)
-        for (size_t i = TAPS - 1; i < TAPS - 1 + n; i++)
-            ch->screen[i] = (float)x[i];
+        round_to_float(x + TAPS - 1, ch->screen + TAPS - 1, n);
     /* Points over the threshold may not be skipped, nor points that may beat the peak. */
     double ceiling = ch->max;
     if (meter->threshold > 0.0 && meter->threshold < ceiling)
@@ -395,20 +480,15 @@ static void run_channel(pm_truepeak *meter, channel_state *ch, int64_t base)
          * largest input times gain_bound, up to the absolute rounding of products under
          * DBL_MIN (64 times 2^-1075 at most). NaN inputs are left out of in_max: every point
          * whose window holds one is NaN, which never counts. */
-        double in_max = 0.0;
-        for (size_t i = first + 1 - HALF; i < first + count + HALF; i++) {
-            double a = fabs(x[i]);
-            in_max = a > in_max ? a : in_max;
-        }
+        double in_max = largest_magnitude(x + first + 1 - HALF, count + TAPS - 1);
         if (in_max == 0.0 || in_max * meter->gain_bound + DBL_MIN <= ceiling)
             continue;
         uint64_t todo = count == SKIP_BLOCK ? ~(uint64_t)0 : ((uint64_t)1 << count) - 1;
         if (screening && in_max <= SCREEN_LIMIT)
             todo = screen(meter, ch, first, count, in_max);
         size_t points[SKIP_BLOCK], n_points = 0;
-        for (size_t j = 0; j < count; j++)
-            if (todo >> j & 1)
-                points[n_points++] = first + j;
+        for (; todo; todo &= todo - 1)
+            points[n_points++] = first + (size_t)__builtin_ctzll(todo);
         if (n_points == 0)
             continue;
         double peak = ch->max;
