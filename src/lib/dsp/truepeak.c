@@ -12,8 +12,8 @@
 enum {
     TAPS = PM_TRUEPEAK_TAPS,
     HALF = TAPS / 2,
-    CHUNK = 1024,    /* input frames interpolated per pass */
-    SKIP_BLOCK = 64, /* points tested together for the exact skip (bits of a uint64_t) */
+    CHUNK = 1024,     /* input frames interpolated per pass */
+    SKIP_BLOCK = 64,  /* points tested together for the exact skip (bits of a uint64_t) */
     SCREEN_POINTS = 8 /* points screened together in single precision, one per float lane */
 };
 
@@ -28,18 +28,21 @@ enum {
  * mirrored. Phase 4 is its own mirror, so its b is 0. Where the double taps are mirrors only to
  * within rounding, the difference, times max|x|, is screen_asym.
  *
- * The error, with u = 2^-24 the unit roundoff of float: let M = sum |a s| + |b t| <= sum over
- * k < 32 of max(|c[k]|, |c[63-k]|) (|x[k]| + |x[63-k]|) <= 2 gain_bound max|x|. Rounding the
- * inputs to float and forming s and t errs by 2u (|x[k]| + |x[63-k]|) per term, 2u M in all;
- * rounding a and b to float (after their double rounding) u M; the 32 products and 31 additions
- * of each sum at most gamma_32 = 32u / (1 - 32u) < 32.1u of M (the standard bound for a sum of
- * products, whatever the order); the final addition u M. With the double sum's own error
- * (gamma_64 in double, 2^-47 of M), under 36.2u M <= 72.4u gain_bound max|x|: SCREEN_REL = 2^-16
- * = 256u leaves a factor of 3.5 for the rounding of the bound itself and of the limits (2^-53
- * relative each). Under FLT_MIN values lose relative precision in float: each conversion,
- * product and addition errs by at most 2^-150 absolutely, under 2^-140 in all, and products under
- * DBL_MIN by 2^-1075 in double: SCREEN_ABS = 2^-120 covers both. Inputs over SCREEN_LIMIT (or
- * infinite) are not screened, so nothing overflows in float.
+ * The error, with u = 2^-24 the unit roundoff of float: let N = sum over k < 32 of
+ * max(|c[k]|, |c[63-k]|) (|x[k]| + |x[63-k]|) <= 2 gain_bound max|x|; as |a| + |b| =
+ * max(|c[k]|, |c[63-k]|), N bounds sum |a s| + |b t| too. Rounding the inputs to float and
+ * forming s and t err by 2u (|x[k]| + |x[63-k]|) per term, 2u N in all; rounding a and b to
+ * float (after their double rounding) u N; the 32 products and 31 additions of each sum at most
+ * gamma_32 = 32u / (1 - 32u) < 32.1u of N (the standard bound for a sum of products, whatever
+ * the order); the final addition u N. With the double sum's own error (gamma_64 in double, under
+ * 2^-47 N), under 36.2u N <= 72.4u gain_bound max|x|: SCREEN_REL = 2^-16 = 256u leaves a factor
+ * of 3.5 for the rounding of the bound itself and of the limits that it moves (the peak or the
+ * threshold minus or plus the bound, 2^-53 of it: covered unless the peak or the threshold is
+ * 2^37 times gain_bound max|x|, and then no point comes near it). Under FLT_MIN values lose
+ * relative precision in float: each conversion, product and addition errs by at most 2^-150
+ * absolutely, under 2^-140 in all, and products under DBL_MIN by 2^-1075 in double: SCREEN_ABS
+ * = 2^-120 covers both. Inputs over SCREEN_LIMIT (or infinite) are not screened, so nothing
+ * overflows in float.
  */
 #define SCREEN_REL 0x1p-16
 #define SCREEN_ABS 0x1p-120
@@ -52,7 +55,7 @@ enum {
 typedef struct channel_state {
     double buffer[TAPS - 1 + CHUNK]; /* the last TAPS-1 frames, then the new ones */
     /* buffer in float for the screen at 8x; the last group of points may read past the end */
-    float screen[TAPS - 1 + CHUNK + SCREEN_POINTS];
+    float buffer_float[TAPS - 1 + CHUNK + SCREEN_POINTS];
     size_t fill; /* new frames in buffer after the history */
     double max;
     int64_t max_frame;
@@ -186,7 +189,7 @@ void pm_truepeak_reset(pm_truepeak *meter)
     for (int c = 0; c < meter->channels; c++) {
         channel_state *ch = &meter->ch[c];
         memset(ch->buffer, 0, sizeof ch->buffer);
-        memset(ch->screen, 0, sizeof ch->screen);
+        memset(ch->buffer_float, 0, sizeof ch->buffer_float);
         ch->fill = 0;
         ch->max = 0.0;
         ch->max_frame = 0;
@@ -199,8 +202,10 @@ void pm_truepeak_set_threshold(pm_truepeak *meter, double threshold)
 }
 
 /* The peak bookkeeping of one point's phases, in phase order. */
-static inline __attribute__((always_inline)) void judge_point(const double *acc, int factor, size_t m, double *peak,
-                               size_t *peak_at, double threshold, uint64_t *over)
+static inline __attribute__((always_inline)) void judge_point(const double *acc, int factor,
+                                                              size_t m, double *peak,
+                                                              size_t *peak_at, double threshold,
+                                                              uint64_t *over)
 {
     for (int p = 0; p < factor; p++) {
         double a = fabs(acc[p]);
@@ -219,9 +224,9 @@ static inline __attribute__((always_inline)) void judge_point(const double *acc,
  * threshold. `factor` is a constant at each call site so that the phase loop unrolls and
  * vectorises: every phase accumulates independently, with no reassociation of sums.
  */
-static inline __attribute__((always_inline)) void interpolate(const double *restrict coef, int factor, const double *restrict x,
-                               size_t first, size_t count, double *peak, size_t *peak_at,
-                               double threshold, uint64_t *over)
+static inline __attribute__((always_inline)) void
+interpolate(const double *restrict coef, int factor, const double *restrict x, size_t first,
+            size_t count, double *peak, size_t *peak_at, double threshold, uint64_t *over)
 {
     for (size_t m = first; m < first + count; m++) {
         double acc[PM_TRUEPEAK_MAX_FACTOR] = {0};
@@ -376,8 +381,8 @@ screen_any(const pm_truepeak *meter, const float *fx, size_t first, size_t count
     return screen_block(meter->screen_coef, fx, first, count, limits, over);
 }
 
-/* The float nearest v on the side of 0 (below_side) or of infinity; in range of float. IEEE
- * conversion (C11 Annex F) rounds to nearest and overflows to infinity. */
+/* The largest float at or under v, and the smallest at or over it. IEEE conversion (C11 Annex
+ * F) rounds to nearest and overflows to infinity. */
 static float float_below(double v)
 {
     if (v >= FLT_MAX)
@@ -408,7 +413,7 @@ static uint64_t screen(pm_truepeak *meter, const channel_state *ch, size_t first
         limits.below_threshold = float_below(meter->threshold - error);
         limits.above_threshold = float_above(meter->threshold + error);
     }
-    return screen_any(meter, ch->screen, first, count, limits, &meter->over);
+    return screen_any(meter, ch->buffer_float, first, count, limits, &meter->over);
 }
 
 typedef int64_t v4l __attribute__((vector_size(4 * sizeof(int64_t))));
@@ -468,7 +473,7 @@ static void run_channel(pm_truepeak *meter, channel_state *ch, int64_t base)
     const double *x = ch->buffer;
     int screening = meter->factor == 8;
     if (screening)
-        round_to_float(x + TAPS - 1, ch->screen + TAPS - 1, n);
+        round_to_float(x + TAPS - 1, ch->buffer_float + TAPS - 1, n);
     /* Points over the threshold may not be skipped, nor points that may beat the peak. */
     double ceiling = ch->max;
     if (meter->threshold > 0.0 && meter->threshold < ceiling)
@@ -501,7 +506,7 @@ static void run_channel(pm_truepeak *meter, channel_state *ch, int64_t base)
         }
     }
     memmove(ch->buffer, ch->buffer + n, (TAPS - 1) * sizeof ch->buffer[0]);
-    memmove(ch->screen, ch->screen + n, (TAPS - 1) * sizeof ch->screen[0]);
+    memmove(ch->buffer_float, ch->buffer_float + n, (TAPS - 1) * sizeof ch->buffer_float[0]);
     ch->fill = 0;
 }
 

@@ -68,8 +68,9 @@ double pm_truepeak_reference(const double *samples, size_t frames, int factor);
 /*
  * The interpolator's taps for phase p (0 <= p < factor): the point p/factor of a sample after
  * frame m is the sum over k of taps[k] * x[m - PM_TRUEPEAK_TAPS/2 + 1 + k]. Phase 0 is the unit
- * impulse (taps[PM_TRUEPEAK_TAPS/2 - 1] = 1, the others 0): the sample itself, exactly. For other users of the same kernel, so that what they detect is what
- * this meter measures (the limiter, dsp/limiter.h). factor as for pm_truepeak_new().
+ * impulse (taps[PM_TRUEPEAK_TAPS/2 - 1] = 1, the others 0): the sample itself, exactly. For
+ * other users of the same kernel, so that what they detect is what this meter measures (the
+ * limiter, dsp/limiter.h). factor as for pm_truepeak_new().
  */
 void pm_truepeak_design_phase(int factor, int p, double taps[PM_TRUEPEAK_TAPS]);
 
