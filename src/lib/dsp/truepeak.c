@@ -229,7 +229,9 @@ interpolate(const double *restrict coef, int factor, const double *restrict x, s
             size_t count, double *peak, size_t *peak_at, double threshold, uint64_t *over)
 {
     for (size_t m = first; m < first + count; m++) {
-        double acc[PM_TRUEPEAK_MAX_FACTOR] = {0};
+        double acc[PM_TRUEPEAK_MAX_FACTOR];
+        for (int p = 0; p < factor; p++)
+            acc[p] = 0.0;
         const double *window = x + m + 1 - HALF;
         for (int k = 0; k < TAPS; k++) {
             double v = window[k];
@@ -286,25 +288,21 @@ interpolate_8x(const double *restrict coef, const double *restrict x, const size
 }
 
 /* Built for AVX2 and for the baseline; the loader picks one. Both round alike (no fused
- * multiply-add: -ffp-contract=off), so the result does not depend on the machine. The points
- * are in increasing order. */
+ * multiply-add: -ffp-contract=off), so the result does not depend on the machine. At 8x the
+ * points m = points[0..n), in increasing order, of the block first..first+count-1; at the
+ * other factors, which are not screened, every point of the block. */
 __attribute__((target_clones("avx2", "default"))) static void
-interpolate_any(const pm_truepeak *meter, const double *x, const size_t *points, size_t n,
-                double *peak, size_t *peak_at, uint64_t *over)
+interpolate_any(const pm_truepeak *meter, const double *x, size_t first, size_t count,
+                const size_t *points, size_t n, double *peak, size_t *peak_at, uint64_t *over)
 {
     const double *coef = meter->coef;
     double t = meter->threshold;
-    if (meter->factor == 8) {
-        interpolate_8x(coef, x, points, n, peak, peak_at, t, over);
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        switch (meter->factor) {
-        case 1: interpolate(coef, 1, x, points[i], 1, peak, peak_at, t, over); break;
-        case 2: interpolate(coef, 2, x, points[i], 1, peak, peak_at, t, over); break;
-        case 4: interpolate(coef, 4, x, points[i], 1, peak, peak_at, t, over); break;
-        default: interpolate(coef, 16, x, points[i], 1, peak, peak_at, t, over); break;
-        }
+    switch (meter->factor) {
+    case 1: interpolate(coef, 1, x, first, count, peak, peak_at, t, over); break;
+    case 2: interpolate(coef, 2, x, first, count, peak, peak_at, t, over); break;
+    case 4: interpolate(coef, 4, x, first, count, peak, peak_at, t, over); break;
+    case 8: interpolate_8x(coef, x, points, n, peak, peak_at, t, over); break;
+    default: interpolate(coef, 16, x, first, count, peak, peak_at, t, over); break;
     }
 }
 
@@ -498,7 +496,7 @@ static void run_channel(pm_truepeak *meter, channel_state *ch, int64_t base)
             continue;
         double peak = ch->max;
         size_t peak_at = 0;
-        interpolate_any(meter, x, points, n_points, &peak, &peak_at, &meter->over);
+        interpolate_any(meter, x, first, count, points, n_points, &peak, &peak_at, &meter->over);
         if (peak > ch->max) {
             ch->max = peak;
             ch->max_frame = base + (int64_t)peak_at;
