@@ -8,7 +8,12 @@
  *  - band-limited sums of sines up to 0.45 fs against their analytic peak (found on a dense
  *    grid): 8x within -0.14/+0.01 dB, 16x within -0.04/+0.01 dB (the grid error of sampling a
  *    sine at 0.45 fs every 1/8 sample is 20 log10 cos(pi 0.45 / 8) = -0.137 dB);
- *  - threshold counting, the peak's position, silence.
+ *  - threshold counting, the peak's position, silence;
+ *  - the 8x meter's single-precision screen never changes a result: the largest point, its
+ *    frame and the count over a threshold equal those of a plain double evaluation exactly, on
+ *    signals made to defeat it (a peak that grows block after block, so that the exact path
+ *    runs often; equal peaks that repeat; full-scale noise; a sine near fs/2; denormals;
+ *    values too large for float; NaN).
  */
 #include "dsp/truepeak.h"
 
@@ -63,6 +68,166 @@ static void test_fast_equals_reference(uint64_t *rng)
     /* Block-size independence is exact, not only close. */
     double a = measure(x, n, 8, 1), b = measure(x, n, 8, 4096);
     ok(a == b, "8x: block sizes 1 and 4096 give bit-identical peaks");
+    free(x);
+}
+
+/* The result of a meter, or of the plain evaluation below, on one channel. */
+typedef struct reading {
+    double max;
+    int64_t frame;
+    uint64_t over;
+} reading;
+
+/*
+ * The plain double evaluation, point by point in time order and phase by phase, with the
+ * meter's rules: the first largest point wins, and a point counts when its magnitude is over
+ * the threshold (when the threshold is positive).
+ */
+static reading plain(const double *x, size_t n, int factor, double threshold)
+{
+    enum { TAPS = PM_TRUEPEAK_TAPS, HALF = TAPS / 2 };
+    double taps[PM_TRUEPEAK_MAX_FACTOR][TAPS];
+    for (int p = 0; p < factor; p++)
+        pm_truepeak_design_phase(factor, p, taps[p]);
+    reading r = {0.0, 0, 0};
+    for (int64_t m = -HALF; m < (int64_t)n + HALF - 1; m++) {
+        for (int p = 0; p < factor; p++) {
+            double y = 0.0;
+            for (int k = 0; k < TAPS; k++) {
+                int64_t i = m - HALF + 1 + k;
+                if (i >= 0 && i < (int64_t)n)
+                    y += taps[p][k] * x[i];
+            }
+            double a = fabs(y);
+            if (a > r.max) {
+                r.max = a;
+                r.frame = m;
+            }
+            if (threshold > 0.0 && a > threshold)
+                r.over++;
+        }
+    }
+    return r;
+}
+
+/* The meter on two channels (x, and x reversed in time so that the channels differ) fed in
+ * blocks of `block` frames; its reading of channel 0, and whether channel 1 read `reversed`. */
+static reading metered(const double *x, size_t n, int factor, size_t block, double threshold,
+                       reading reversed, int *channel1_same)
+{
+    reading r = {-1.0, -1, 0};
+    double *back = malloc(n * sizeof *back);
+    pm_truepeak *m = NULL;
+    if (!back || pm_truepeak_new(2, factor, &m) != PM_OK)
+        bail_out("cannot make a meter");
+    for (size_t i = 0; i < n; i++)
+        back[i] = x[n - 1 - i];
+    pm_truepeak_set_threshold(m, threshold);
+    for (size_t i = 0; i < n; i += block) {
+        const double *in[2] = {x + i, back + i};
+        pm_truepeak_process(m, in, n - i < block ? n - i : block);
+    }
+    pm_truepeak_finish(m);
+    r.max = pm_truepeak_max(m, 0);
+    r.frame = pm_truepeak_max_frame(m, 0);
+    r.over = pm_truepeak_count_over(m) - reversed.over;
+    *channel1_same = pm_truepeak_max(m, 1) == reversed.max &&
+                     pm_truepeak_max_frame(m, 1) == reversed.frame;
+    pm_truepeak_free(m);
+    free(back);
+    return r;
+}
+
+/* The 8x meter against the plain evaluation on x, without a threshold and with two. */
+static void check_screen(const char *what, const double *x, size_t n)
+{
+    static const size_t blocks[] = {1, 17, 1000, 4096};
+    reading whole = plain(x, n, 8, 0.0);
+    ok(whole.max == pm_truepeak_reference(x, n, 8),
+       "8x, %s: the plain evaluation here finds the reference's peak", what);
+    double thresholds[3] = {0.0, whole.max * 0.9, whole.max};
+    double *back = malloc(n * sizeof *back);
+    for (size_t i = 0; i < n; i++)
+        back[i] = x[n - 1 - i];
+    for (int t = 0; t < 3; t++) {
+        reading want = plain(x, n, 8, thresholds[t]), want_back = plain(back, n, 8, thresholds[t]);
+        int same = 1;
+        reading got = want;
+        for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+            int channel1_same = 0;
+            got = metered(x, n, 8, blocks[b], thresholds[t], want_back, &channel1_same);
+            same &= channel1_same && got.max == want.max && got.frame == want.frame &&
+                    got.over == want.over;
+        }
+        ok(same, "8x, %s, threshold %.17g: max %a at frame %lld, %llu over, as the plain double "
+           "evaluation (got %a at %lld, %llu over)", what, thresholds[t], want.max,
+           (long long)want.frame, (unsigned long long)want.over, got.max, (long long)got.frame,
+           (unsigned long long)got.over);
+    }
+    free(back);
+}
+
+static double uniform(uint64_t *rng)
+{
+    return (double)tap_rand_below(rng, 2000001) / 1e6 - 1.0;
+}
+
+static void test_screen(uint64_t *rng)
+{
+    size_t n = 6000;
+    double *x = malloc(n * sizeof *x);
+    /* A peak that grows over the whole signal: most blocks hold a new largest point. */
+    for (size_t i = 0; i < n; i++)
+        x[i] = uniform(rng) * (0.05 + 0.9 * (double)i / (double)n);
+    check_screen("noise under a rising envelope", x, n);
+    /* Steps a hair apart: every block's peak is within the screen's error of the last one. */
+    for (size_t i = 0; i < n; i++)
+        x[i] = (i % 2 ? -0.7 : 0.7) * (1.0 + 1e-9 * (double)(i / 64));
+    check_screen("fs/2 steps 1e-9 apart", x, n);
+    /* A pattern that comes back every 64 frames 1e-9 louder: each time a new peak, by less
+     * than float's precision, so that the screen's float values hardly change while the double
+     * ones grow. Whether a float value falls under its point's double value is a coin toss:
+     * sixteen patterns, so that a screen that trusted float within less than its error would be
+     * caught out (each pattern alone catches it about half the time). */
+    for (int trial = 0; trial < 16; trial++) {
+        for (size_t i = 0; i < 64; i++)
+            x[i] = uniform(rng) * 0.8;
+        for (size_t i = 64; i < n; i++)
+            x[i] = x[i % 64] * (1.0 + 1e-9 * (double)(i / 64));
+        check_screen("a pattern of 64 frames 1e-9 louder each time", x, n);
+    }
+    /* A pattern that repeats every 64 frames: the same largest value comes back exactly, and
+     * the first time must stay the peak's frame. */
+    for (size_t i = 0; i < 64; i++)
+        x[i] = uniform(rng) * 0.8;
+    for (size_t i = 64; i < n; i++)
+        x[i] = x[i - 64];
+    check_screen("a period of 64 frames", x, n);
+    for (size_t i = 0; i < n; i++)
+        x[i] = tap_rand_below(rng, 2) ? 1.0 : -1.0;
+    check_screen("full-scale random signs", x, n);
+    for (size_t i = 0; i < n; i++)
+        x[i] = uniform(rng);
+    check_screen("full-scale noise", x, n);
+    for (size_t i = 0; i < n; i++)
+        x[i] = 0.9 * sin(PI * 0.499 * (double)i + 0.3);
+    check_screen("a sine at 0.4995 fs", x, n);
+    for (size_t i = 0; i < n; i++)
+        x[i] = 0.0;
+    check_screen("silence", x, n);
+    for (size_t i = 0; i < n; i++)
+        x[i] = uniform(rng) * 1e-310;
+    check_screen("double denormals", x, n);
+    for (size_t i = 0; i < n; i++)
+        x[i] = uniform(rng) * 1e-42 * (1.0 + (double)i / 100.0);
+    check_screen("float denormals, rising into normal floats", x, n);
+    for (size_t i = 0; i < n; i++)
+        x[i] = uniform(rng) * (i < n / 2 ? 1e-300 : 1e300);
+    check_screen("values out of float's range", x, n);
+    for (size_t i = 0; i < n; i++)
+        x[i] = uniform(rng) * 0.5;
+    x[n / 3] = NAN;
+    check_screen("noise with a NaN", x, n);
     free(x);
 }
 
@@ -192,8 +357,9 @@ static void test_details(void)
     right[500] = -1.0;
     pm_truepeak_process(m, in, 1000);
     pm_truepeak_finish(m);
-    ok(fabs(pm_truepeak_max(m, 1) - 1.0) < 1e-12 && pm_truepeak_max(m, 0) == 0.0,
-       "an impulse reads its own height (%.15f), on its channel only", pm_truepeak_max(m, 1));
+    ok(pm_truepeak_max(m, 1) == 1.0 && pm_truepeak_max(m, 0) == 0.0,
+       "an impulse reads its own height exactly (%.17g), on its channel only",
+       pm_truepeak_max(m, 1));
     is_int(pm_truepeak_max_frame(m, 1), 1500, "the peak is placed at its frame");
     /* Counting: a 0.5 sine at fs/4 and 45 degrees has samples at 0.354 and peaks at 0.5. */
     pm_truepeak_reset(m);
@@ -214,6 +380,7 @@ int main(void)
 {
     uint64_t rng = tap_seed();
     test_fast_equals_reference(&rng);
+    test_screen(&rng);
     test_ebu_3341_sines();
     test_ebu_3341_bursts();
     test_band_limited_accuracy(&rng);

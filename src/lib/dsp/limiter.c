@@ -153,8 +153,8 @@ detect_tile(const float *restrict coef, const int factor, const float *restrict 
     for (size_t t0 = 0; t0 < count; t0 += GROUP) {
         float rows[PM_TRUEPEAK_MAX_FACTOR][GROUP];
         const float *xs = x + t0;
-        /* Phase 0 is the sample (the kernel's other taps there are under 1e-16): taken as
-         * it is, which saves a sum. Then the others, 8 at most at a time. */
+        /* Phase 0 is the sample (the kernel's phase 0 is the unit impulse): taken as it is,
+         * which saves a sum. Then the others, 8 at most at a time. */
         for (int g = 0; g < GROUP; g++)
             rows[0][g] = xs[g + HALF - 1];
         if (factor == 16) {

@@ -14,7 +14,12 @@
  * tail through the interpolator so that a peak in the last samples is seen.
  *
  * Speed: blocks whose input, scaled by the interpolator's worst-case gain, cannot exceed the
- * largest peak already found are skipped. The skip is exact: it never changes the result.
+ * largest peak already found (nor the threshold, when counting) are skipped. At 8x the other
+ * blocks are first interpolated in single precision, with a proven bound on the error; only the
+ * points that the float values cannot decide (near the largest peak, or near the threshold) are
+ * computed in double. Both speed-ups are exact: the results (the largest magnitude, its frame,
+ * the count over the threshold) are those of the plain double evaluation, bit for bit, on every
+ * machine.
  */
 #ifndef PM_TRUEPEAK_H
 #define PM_TRUEPEAK_H
@@ -47,8 +52,9 @@ void pm_truepeak_reset(pm_truepeak *meter);
 double pm_truepeak_max(const pm_truepeak *meter, int channel);
 int64_t pm_truepeak_max_frame(const pm_truepeak *meter, int channel);
 /* How many interpolated points (at the oversampled rate) were above `threshold` since the last
- * reset, over all channels, when a threshold was set (0 turns counting off, the default). The
- * count forces every block to be interpolated. */
+ * reset, over all channels, when a threshold was set (0 turns counting off, the default).
+ * Counting makes the skip and the screen stricter (points near the threshold are computed in
+ * double), so it costs time. */
 void pm_truepeak_set_threshold(pm_truepeak *meter, double threshold);
 uint64_t pm_truepeak_count_over(const pm_truepeak *meter);
 
@@ -61,9 +67,10 @@ double pm_truepeak_reference(const double *samples, size_t frames, int factor);
 
 /*
  * The interpolator's taps for phase p (0 <= p < factor): the point p/factor of a sample after
- * frame m is the sum over k of taps[k] * x[m - PM_TRUEPEAK_TAPS/2 + 1 + k]. Phase 0 is the sample
- * itself (to within 1e-16). For other users of the same kernel, so that what they detect is what
- * this meter measures (the limiter, dsp/limiter.h). factor as for pm_truepeak_new().
+ * frame m is the sum over k of taps[k] * x[m - PM_TRUEPEAK_TAPS/2 + 1 + k]. Phase 0 is the unit
+ * impulse (taps[PM_TRUEPEAK_TAPS/2 - 1] = 1, the others 0): the sample itself, exactly. For
+ * other users of the same kernel, so that what they detect is what this meter measures (the
+ * limiter, dsp/limiter.h). factor as for pm_truepeak_new().
  */
 void pm_truepeak_design_phase(int factor, int p, double taps[PM_TRUEPEAK_TAPS]);
 
