@@ -213,97 +213,125 @@ static void quantise_round(const pm_ditherer *d, channel_state *st, const double
     st->clipped = clipped;
 }
 
-static void quantise_tpdf(const pm_ditherer *d, channel_state *st, const double *restrict x,
-                          size_t frames, int32_t *restrict out, size_t stride)
+/*
+ * One channel's quantiser state, held in locals while a block is quantised. Channels are
+ * quantised two at a time, sample by sample side by side: each channel's loop waits on its own
+ * previous sample (the noise generator, the shaping filter's error), so two independent loops
+ * fill the time one spends waiting. Each channel's arithmetic is exactly what it is alone.
+ */
+typedef struct quantiser {
+    pm_rng rng;
+    double *hist;
+    int pos;
+    uint64_t clipped, saturated;
+} quantiser;
+
+static inline quantiser quantiser_take(channel_state *st)
 {
-    const double scale = d->scale, lo = d->lo, hi = d->hi;
-    const int32_t unit = d->unit;
-    pm_rng rng = st->rng;
-    uint64_t clipped = st->clipped, saturated = st->saturated;
-    for (size_t i = 0; i < frames; i++) {
-        double s = x[i] * scale, code;
-        /* Drawn for every sample, clipped or not, so that sample n always gets draw n. */
-        double dither = pm_rng_triangular(&rng);
-        if (clip_to_codes(s, lo, hi, &code)) {
-            clipped++;
-        } else {
-            code = floor(s + dither + 0.5);
-            if (code > hi || code < lo) {
-                code = code > hi ? hi : lo;
-                saturated++;
-            }
-        }
-        out[i * stride] = (int32_t)code * unit;
-    }
-    st->rng = rng;
-    st->clipped = clipped;
-    st->saturated = saturated;
+    return (quantiser){st->rng, st->hist, st->pos, st->clipped, st->saturated};
 }
 
-static void quantise_shaped(const pm_ditherer *d, channel_state *st, const double *restrict x,
-                            size_t frames, int32_t *restrict out, size_t stride)
+static inline void quantiser_keep(channel_state *st, const quantiser *q)
 {
-    const double scale = d->scale, lo = d->lo, hi = d->hi;
-    const double *restrict h = d->filter->h;
-    const int taps = d->filter->taps;
-    const int32_t unit = d->unit;
-    pm_rng rng = st->rng;
-    double *restrict hist = st->hist;
-    int pos = st->pos;
-    uint64_t clipped = st->clipped, saturated = st->saturated;
-    for (size_t i = 0; i < frames; i++) {
-        double s = x[i] * scale, code, e;
-        double dither = pm_rng_triangular(&rng);
-        if (clip_to_codes(s, lo, hi, &code)) {
-            /* The clip's error is not the quantiser's: feeding it back would make the loop
-             * ring for many samples after one over. */
-            clipped++;
-            e = 0.0;
-        } else {
-            /* Oldest first: only the last product waits for the previous sample's error, so
-             * the rest of the sum overlaps with it. A fixed order keeps the result exact. */
-            double feedback = 0.0;
-            for (int k = taps - 1; k >= 0; k--)
-                feedback += h[k] * hist[pos + k];
-            double v = s - feedback;
-            code = floor(v + dither + 0.5);
-            /* The error before holding at the end code: always within 1.5 LSB, so the loop
-             * stays bounded even when the output saturates. */
-            e = code - v;
-            if (code > hi || code < lo) {
-                code = code > hi ? hi : lo;
-                saturated++;
-            }
+    st->rng = q->rng;
+    st->pos = q->pos;
+    st->clipped = q->clipped;
+    st->saturated = q->saturated;
+}
+
+static inline __attribute__((always_inline)) int32_t tpdf_step(const pm_ditherer *d,
+                                                               quantiser *q, double x)
+{
+    double s = x * d->scale, code;
+    /* Drawn for every sample, clipped or not, so that sample n always gets draw n. */
+    double dither = pm_rng_triangular(&q->rng);
+    if (clip_to_codes(s, d->lo, d->hi, &code)) {
+        q->clipped++;
+    } else {
+        code = floor(s + dither + 0.5);
+        if (code > d->hi || code < d->lo) {
+            code = code > d->hi ? d->hi : d->lo;
+            q->saturated++;
         }
-        pos = pos ? pos - 1 : MAX_TAPS - 1;
-        hist[pos] = e;
-        hist[pos + MAX_TAPS] = e;
-        out[i * stride] = (int32_t)code * unit;
     }
-    st->pos = pos;
-    st->rng = rng;
-    st->clipped = clipped;
-    st->saturated = saturated;
+    return (int32_t)code * d->unit;
+}
+
+static inline __attribute__((always_inline)) int32_t shaped_step(const pm_ditherer *d,
+                                                                 quantiser *q, double x)
+{
+    const double *restrict h = d->filter->h;
+    double s = x * d->scale, code, e;
+    double dither = pm_rng_triangular(&q->rng);
+    if (clip_to_codes(s, d->lo, d->hi, &code)) {
+        /* The clip's error is not the quantiser's: feeding it back would make the loop ring
+         * for many samples after one over. */
+        q->clipped++;
+        e = 0.0;
+    } else {
+        /* Oldest first: only the last product waits for the previous sample's error, so the
+         * rest of the sum overlaps with it. A fixed order keeps the result exact. */
+        double feedback = 0.0;
+        for (int k = d->filter->taps - 1; k >= 0; k--)
+            feedback += h[k] * q->hist[q->pos + k];
+        double v = s - feedback;
+        code = floor(v + dither + 0.5);
+        /* The error before holding at the end code: always within 1.5 LSB, so the loop stays
+         * bounded even when the output saturates. */
+        e = code - v;
+        if (code > d->hi || code < d->lo) {
+            code = code > d->hi ? d->hi : d->lo;
+            q->saturated++;
+        }
+    }
+    q->pos = q->pos ? q->pos - 1 : MAX_TAPS - 1;
+    q->hist[q->pos] = e;
+    q->hist[q->pos + MAX_TAPS] = e;
+    return (int32_t)code * d->unit;
+}
+
+/* Quantise channels c and c + 1 (pair) or channel c alone of interleaved out. */
+static void quantise(const pm_ditherer *d, int c, int pair, const double *const *in,
+                     size_t frames, int32_t *restrict out)
+{
+    size_t stride = (size_t)d->config.channels;
+    quantiser a = quantiser_take(&d->channels[c]);
+    quantiser b = pair ? quantiser_take(&d->channels[c + 1]) : a;
+    const double *restrict x = in[c], *restrict y = pair ? in[c + 1] : in[c];
+    int32_t *restrict o = out + c;
+    if (d->mode == PM_DITHER_MODE_SHAPED && pair)
+        for (size_t i = 0; i < frames; i++) {
+            o[i * stride] = shaped_step(d, &a, x[i]);
+            o[i * stride + 1] = shaped_step(d, &b, y[i]);
+        }
+    else if (d->mode == PM_DITHER_MODE_SHAPED)
+        for (size_t i = 0; i < frames; i++)
+            o[i * stride] = shaped_step(d, &a, x[i]);
+    else if (pair)
+        for (size_t i = 0; i < frames; i++) {
+            o[i * stride] = tpdf_step(d, &a, x[i]);
+            o[i * stride + 1] = tpdf_step(d, &b, y[i]);
+        }
+    else
+        for (size_t i = 0; i < frames; i++)
+            o[i * stride] = tpdf_step(d, &a, x[i]);
+    quantiser_keep(&d->channels[c], &a);
+    if (pair)
+        quantiser_keep(&d->channels[c + 1], &b);
 }
 
 void pm_dither_process(pm_ditherer *dither, const double *const *in, size_t frames,
                        int32_t *out)
 {
     size_t stride = (size_t)dither->config.channels;
-    for (int c = 0; c < dither->config.channels; c++) {
-        channel_state *st = &dither->channels[c];
-        switch (dither->mode) {
-        case PM_DITHER_MODE_NONE:
-            quantise_round(dither, st, in[c], frames, out + c, stride);
-            break;
-        case PM_DITHER_MODE_TPDF:
-            quantise_tpdf(dither, st, in[c], frames, out + c, stride);
-            break;
-        case PM_DITHER_MODE_SHAPED:
-            quantise_shaped(dither, st, in[c], frames, out + c, stride);
-            break;
-        }
+    int channels = dither->config.channels;
+    if (dither->mode == PM_DITHER_MODE_NONE) {
+        for (int c = 0; c < channels; c++)
+            quantise_round(dither, &dither->channels[c], in[c], frames, out + c, stride);
+        return;
     }
+    for (int c = 0; c < channels; c += 2)
+        quantise(dither, c, c + 1 < channels, in, frames, out);
 }
 
 pm_dither_mode pm_dither_mode_used(const pm_ditherer *dither)
