@@ -725,6 +725,27 @@ static void test_cascade_pair(void)
     }
     ok(same, "two channels through a cascade side by side equal each channel's cascade, bit for "
        "bit, also after a NaN");
+    /* blocks of 0, 1, 2 and 7 frames (the first and last samples take their own path), and a
+     * signal decaying through the flush level, so that the flushed tail is compared too */
+    static const size_t sizes[] = {1, 0, 2, 7, 1, 400, 3};
+    double level = 1.0;
+    same = 1;
+    for (size_t n = 0; n < sizeof sizes / sizeof sizes[0] * 40; n++) {
+        size_t m = sizes[n % (sizeof sizes / sizeof sizes[0])];
+        for (size_t i = 0; i < m; i++) {
+            a[i] = ra[i] = level * sin(0.3 * (double)(n + i));
+            b[i] = rb[i] = -level * cos(0.2 * (double)(n + i));
+            level *= 0.5;
+        }
+        pm_biquad_process_cascade2_pair(k, sa, sb, a, b, m);
+        pm_biquad_process_cascade(k, ta, 2, ra, m);
+        pm_biquad_process_cascade(k, tb, 2, rb, m);
+        for (size_t i = 0; i < m; i++)
+            same &= a[i] == ra[i] && b[i] == rb[i];
+        same &= memcmp(sa, ta, sizeof sa) == 0 && memcmp(sb, tb, sizeof sb) == 0;
+    }
+    ok(same && level == 0.0 && sa[1].z1 == 0.0 && sb[1].z2 == 0.0,
+       "so do blocks of 0 to 7 frames, and a tail flushed to exact zeros");
 }
 
 /* A NaN in one block must not poison the next; a tail must reach exact zeros, not subnormals. */

@@ -138,9 +138,10 @@ void pm_biquad_process_cascade(const pm_biquad *sections, pm_biquad_state *state
 /*
  * Two channels a and b in place through the same cascade of two sections (a_states and
  * b_states: each channel's two states). The output is that of pm_biquad_process_cascade on each
- * channel, bit for bit; the four filters run side by side, sample by sample, so that their
- * dependency chains (each sample waits on the one before) overlap - about 3x faster than one
- * after the other. For the meters' K-weighting and their 300 Hz low-pass.
+ * channel, bit for bit; the four filters run side by side in the lanes of one vector, sample by
+ * sample, so that their dependency chains (each sample waits on the one before) overlap: 3.5x
+ * faster than the four run interleaved in scalar code. For the meters' K-weighting and their
+ * 300 Hz low-pass.
  */
 void pm_biquad_process_cascade2_pair(const pm_biquad sections[2], pm_biquad_state a_states[2],
                                      pm_biquad_state b_states[2], double *a, double *b,
