@@ -72,6 +72,8 @@ typedef struct pm_vinyl_stretch {
     double min_correlation;
 } pm_vinyl_stretch;
 
+#define PM_VINYL_SCAN_BLOCK 256 /* frames filtered at a time */
+
 typedef struct pm_vinyl_scan {
     double rate_hz;
     double sib_threshold_db;
@@ -102,6 +104,8 @@ typedef struct pm_vinyl_scan {
     int64_t sib_loudest_at;
     /* energies: sums of squares over both channels (mid and side: of (L+-R)/2) */
     double energy, band_energy, infra_energy, side_lf_energy, mid_lf_energy;
+    /* each filter's output over a block of frames, while pm_vinyl_scan_process runs */
+    double work[8][PM_VINYL_SCAN_BLOCK];
 } pm_vinyl_scan;
 
 /* A scan at rate_hz; sib_threshold_db is the level of the 4-10 kHz band that counts as a

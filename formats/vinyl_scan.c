@@ -130,49 +130,80 @@ static void sib_done(pm_vinyl_scan *s)
     s->sib_fill = 0;
 }
 
-/* One sample through a cascade (the scan runs sample by sample: it needs every filter's output
- * of the same frame together). */
-static double cascade(const pm_biquad *sec, pm_biquad_state *st, size_t n, double x)
+/* A block through a cascade, each section over the whole block with its state in locals (a
+ * state kept in memory would put a store and a load in every sample's chain). Each sample's
+ * arithmetic is that of the section alone, in its order. out may be in. */
+static void cascade(const pm_biquad *sec, pm_biquad_state *st, size_t n, const double *in,
+                    double *out, size_t frames)
 {
-    for (size_t i = 0; i < n; i++) {
-        double y = sec[i].b0 * x + st[i].z1;
-        st[i].z1 = sec[i].b1 * x - sec[i].a1 * y + st[i].z2;
-        st[i].z2 = sec[i].b2 * x - sec[i].a2 * y;
-        x = y;
+    if (out != in)
+        memcpy(out, in, frames * sizeof *out);
+    for (size_t k = 0; k < n; k++) {
+        const double b0 = sec[k].b0, b1 = sec[k].b1, b2 = sec[k].b2, a1 = sec[k].a1,
+                     a2 = sec[k].a2;
+        double z1 = st[k].z1, z2 = st[k].z2;
+        for (size_t i = 0; i < frames; i++) {
+            double x = out[i], y = b0 * x + z1;
+            z1 = b1 * x - a1 * y + z2;
+            z2 = b2 * x - a2 * y;
+            out[i] = y;
+        }
+        st[k].z1 = z1;
+        st[k].z2 = z2;
     }
-    return x;
 }
 
-void pm_vinyl_scan_process(pm_vinyl_scan *s, const double *left, const double *right,
-                           size_t frames)
+/* The filters' outputs of m frames into s->work; then the sums, frame by frame, in the order
+ * they have always been added in (they are the sheet's figures). */
+static void scan_block(pm_vinyl_scan *s, const double *left, const double *right, size_t m)
 {
-    for (size_t i = 0; i < frames; i++) {
-        double x[2] = {left[i], right[i]}, lf[2];
+    const double *x[2] = {left, right};
+    double *lf[2] = {s->work[0], s->work[1]}, *band[2] = {s->work[2], s->work[3]},
+           *infra[2] = {s->work[4], s->work[5]}, *side = s->work[6], *mid = s->work[7];
+    for (int c = 0; c < 2; c++) {
+        cascade(s->lf, s->lf_s[c], s->lf_n, x[c], lf[c], m);
+        cascade(s->sib_hp, s->sib_hp_s[c], s->sib_hp_n, x[c], band[c], m);
+        cascade(s->sib_lp, s->sib_lp_s[c], s->sib_lp_n, band[c], band[c], m);
+        cascade(s->infra, s->infra_s[c], s->infra_n, x[c], infra[c], m);
+    }
+    if (s->side_lf) {
+        for (size_t i = 0; i < m; i++) {
+            side[i] = 0.5 * (left[i] - right[i]);
+            mid[i] = 0.5 * (left[i] + right[i]);
+        }
+        cascade(s->mono_lp, s->side_s, s->mono_n, side, side, m);
+        cascade(s->mono_lp, s->mid_s, s->mono_n, mid, mid, m);
+    }
+    for (size_t i = 0; i < m; i++) {
         for (int c = 0; c < 2; c++) {
-            s->energy += x[c] * x[c];
-            lf[c] = cascade(s->lf, s->lf_s[c], s->lf_n, x[c]);
-            double b = cascade(s->sib_hp, s->sib_hp_s[c], s->sib_hp_n, x[c]);
-            b = cascade(s->sib_lp, s->sib_lp_s[c], s->sib_lp_n, b);
+            s->energy += x[c][i] * x[c][i];
+            double b = band[c][i], f = infra[c][i];
             s->band_energy += b * b;
             s->sib_sum[c] += b * b;
-            double f = cascade(s->infra, s->infra_s[c], s->infra_n, x[c]);
             s->infra_energy += f * f;
         }
         if (s->side_lf) {
-            double side = cascade(s->mono_lp, s->side_s, s->mono_n, 0.5 * (x[0] - x[1]));
-            double mid = cascade(s->mono_lp, s->mid_s, s->mono_n, 0.5 * (x[0] + x[1]));
             /* both channels' worth, like the other energies */
-            s->side_lf_energy += 2.0 * side * side;
-            s->mid_lf_energy += 2.0 * mid * mid;
+            s->side_lf_energy += 2.0 * side[i] * side[i];
+            s->mid_lf_energy += 2.0 * mid[i] * mid[i];
         }
-        s->hop_ll += lf[0] * lf[0];
-        s->hop_rr += lf[1] * lf[1];
-        s->hop_lr += lf[0] * lf[1];
+        s->hop_ll += lf[0][i] * lf[0][i];
+        s->hop_rr += lf[1][i] * lf[1][i];
+        s->hop_lr += lf[0][i] * lf[1][i];
         s->position++;
         if (++s->hop_fill == s->hop)
             hop_done(s);
         if (++s->sib_fill == s->sib_window)
             sib_done(s);
+    }
+}
+
+void pm_vinyl_scan_process(pm_vinyl_scan *s, const double *left, const double *right,
+                           size_t frames)
+{
+    for (size_t done = 0; done < frames; done += PM_VINYL_SCAN_BLOCK) {
+        size_t m = frames - done < PM_VINYL_SCAN_BLOCK ? frames - done : PM_VINYL_SCAN_BLOCK;
+        scan_block(s, left + done, right + done, m);
     }
 }
 
