@@ -321,16 +321,127 @@ static pm_status verify_manifest(const char *dir, pm_diag *diag)
     return status;
 }
 
-enum { MAX_FORMATS = 8, MAX_CHECKS = 256 };
+/* The checks a render or a verify lists: a 99-track album with several streaming targets runs
+ * a few thousand. The arrays are calloc'ed, so room not used costs no memory. Should a
+ * delivery ever run more, the checks past the last are not listed and that is a failure in
+ * itself (all_listed), never a check passed unseen. */
+enum { MAX_FORMATS = 8, MAX_CHECKS = 16384 };
+
+/* 0, with an error in diag, when the list is full: a check may have gone unlisted. */
+static int all_listed(size_t check_count, pm_diag *diag)
+{
+    if (check_count < MAX_CHECKS)
+        return 1;
+    pm_diag_add(diag, PM_SEV_ERROR, NULL, 0, NULL, "more than %d checks: premaster %s cannot "
+                "list them all, so the delivery is not proved", MAX_CHECKS - 1, pm_version());
+    return 0;
+}
+
+/* ---- the formats' finish and verify, a thread each ---------------------------------------- */
+
+/* One format's finish (a render) or verify (`premaster verify`), on a thread of its own when
+ * threads allow: its report text, checks and messages are kept apart and joined to the
+ * caller's in the order of the formats, so that nothing depends on which ends first. */
+typedef struct format_job {
+    const pm_format_ops *ops;
+    /* finish */
+    pm_format_stage *stage;
+    const pm_target_result *results;
+    pm_strbuf report;
+    /* verify */
+    const pm_project *p;
+    char folder[4096];
+    /* both */
+    pm_format_check *checks; /* MAX_CHECKS of them */
+    size_t check_count;
+    pm_diag *diag;
+    pm_status status;
+    pthread_t thread;
+    int threaded;
+} format_job;
+
+static void *run_format_job(void *arg)
+{
+    format_job *j = arg;
+    if (j->stage)
+        j->status = j->ops->finish(j->stage, j->results, &j->report, j->checks, MAX_CHECKS,
+                                   &j->check_count, j->diag);
+    else
+        j->status = j->ops->verify(j->p, j->folder, j->checks, MAX_CHECKS, &j->check_count,
+                                   j->diag);
+    return NULL;
+}
+
+/* Run count jobs, the first on the caller's thread and the others beside it when threads > 1.
+ * PM_ERR_NOMEM when a job's lists could not be made (then none runs). */
+static pm_status run_format_jobs(format_job *jobs, size_t count, int threads)
+{
+    for (size_t i = 0; i < count; i++) {
+        jobs[i].checks = pm_alloc_zeroed(MAX_CHECKS, sizeof *jobs[i].checks);
+        jobs[i].diag = pm_diag_new();
+        pm_strbuf_init(&jobs[i].report);
+        if (!jobs[i].checks || !jobs[i].diag)
+            return PM_ERR_NOMEM;
+    }
+    for (size_t i = 1; threads > 1 && i < count; i++)
+        jobs[i].threaded = pthread_create(&jobs[i].thread, NULL, run_format_job, &jobs[i]) == 0;
+    for (size_t i = 0; i < count; i++)
+        if (!jobs[i].threaded)
+            (void)run_format_job(&jobs[i]);
+    for (size_t i = 0; i < count; i++)
+        if (jobs[i].threaded)
+            pthread_join(jobs[i].thread, NULL);
+    return PM_OK;
+}
+
+/* Join the jobs' results in their order into report (when not NULL), checks and diag, and free
+ * their lists; *failed is set when a check failed or the list was full. The first job's
+ * failure, or PM_ERR_NOMEM. */
+static pm_status join_format_jobs(format_job *jobs, size_t count, pm_strbuf *report,
+                                  pm_format_check *checks, size_t *check_count, int *failed,
+                                  pm_diag *diag)
+{
+    pm_status status = PM_OK;
+    size_t listed = *check_count;
+    for (size_t i = 0; i < count; i++) {
+        if (status == PM_OK)
+            status = jobs[i].status;
+        char *text = pm_strbuf_take(&jobs[i].report);
+        if (status == PM_OK && !text)
+            status = PM_ERR_NOMEM;
+        if (status == PM_OK && report) {
+            pm_strbuf_append(report, i ? ",\n  " : "\n  ");
+            pm_strbuf_append(report, text);
+        }
+        free(text);
+        /* a job's own list full counts as the whole list full */
+        listed += jobs[i].check_count < MAX_CHECKS ? jobs[i].check_count : MAX_CHECKS;
+        for (size_t c = 0; c < jobs[i].check_count; c++) {
+            *failed |= !jobs[i].checks[c].ok;
+            if (*check_count < MAX_CHECKS)
+                checks[(*check_count)++] = jobs[i].checks[c];
+        }
+        if (jobs[i].diag && pm_diag_move(diag, jobs[i].diag) != PM_OK && status == PM_OK)
+            status = PM_ERR_NOMEM;
+        free(jobs[i].checks);
+        pm_diag_free(jobs[i].diag);
+        jobs[i].checks = NULL;
+        jobs[i].diag = NULL;
+    }
+    *failed |= !all_listed(listed, diag);
+    return status;
+}
 
 /* Each format the project wants proves its folder in dir again (format.h, verify), against the
  * project and the plan read back from dir. */
 static pm_status verify_formats(const pm_project *p, const char *dir, pm_format_check *checks,
                                 size_t *check_count, pm_diag *diag)
 {
-    pm_status status = PM_OK;
+    format_job jobs[MAX_FORMATS];
+    memset(jobs, 0, sizeof jobs);
+    size_t count = 0;
     int failed = 0;
-    for (size_t i = 0; pm_formats[i] && status == PM_OK; i++) {
+    for (size_t i = 0; pm_formats[i] && count < MAX_FORMATS; i++) {
         const pm_format_ops *ops = pm_formats[i];
         if (!ops->wanted(p))
             continue;
@@ -350,10 +461,14 @@ static pm_status verify_formats(const pm_project *p, const char *dir, pm_format_
             failed = 1;
             continue;
         }
-        status = ops->verify(p, folder, checks, MAX_CHECKS, check_count, diag);
+        jobs[count] = (format_job){.ops = ops, .p = p};
+        memcpy(jobs[count].folder, folder, sizeof folder);
+        count++;
     }
-    for (size_t c = 0; c < *check_count; c++)
-        failed |= !checks[c].ok;
+    pm_status status = run_format_jobs(jobs, count, pm_cpu_count());
+    pm_status joined = join_format_jobs(jobs, count, NULL, checks, check_count, &failed, diag);
+    if (status == PM_OK)
+        status = joined;
     return status == PM_OK && failed ? PM_ERR_INVALID : status;
 }
 
@@ -407,30 +522,6 @@ static uint64_t project_seed(const pm_project *p, const char *text, size_t size)
                     NULL, 16);
 }
 
-/* One format's finish, on a thread of its own when the render may use more than one: its
- * report text, checks and messages are kept apart and joined to the render's in the order of
- * the formats, so that nothing depends on which finishes first. */
-typedef struct format_finish {
-    const pm_format_ops *ops;
-    pm_format_stage *stage;
-    const pm_target_result *results;
-    pm_strbuf report;
-    pm_format_check *checks; /* MAX_CHECKS of them */
-    size_t check_count;
-    pm_diag *diag;
-    pm_status status;
-    pthread_t thread;
-    int threaded;
-} format_finish;
-
-static void *finish_format(void *arg)
-{
-    format_finish *f = arg;
-    f->status = f->ops->finish(f->stage, f->results, &f->report, f->checks, MAX_CHECKS,
-                               &f->check_count, f->diag);
-    return NULL;
-}
-
 /* Every format's finish (the formats' own files, then their verification from disk), each
  * format on a thread of its own when jobs > 1, joined in format order into report, checks and
  * diag. *missed is set when a check failed. */
@@ -440,50 +531,18 @@ static pm_status finish_formats(const pm_format_ops *const *ops, pm_format_stage
                                 pm_format_check *checks, size_t *check_count, int *missed,
                                 pm_diag *diag)
 {
-    format_finish f[MAX_FORMATS];
+    format_job f[MAX_FORMATS];
     memset(f, 0, sizeof f);
-    pm_status status = PM_OK;
     size_t k = 0;
     for (size_t i = 0; i < formats; i++) {
-        f[i] = (format_finish){.ops = ops[i], .stage = stages[i], .results = results + k,
-                               .checks = pm_alloc_zeroed(MAX_CHECKS, sizeof *checks),
-                               .diag = pm_diag_new()};
-        pm_strbuf_init(&f[i].report);
+        f[i].ops = ops[i];
+        f[i].stage = stages[i];
+        f[i].results = results + k;
         k += counts[i];
-        if (!f[i].checks || !f[i].diag)
-            status = PM_ERR_NOMEM;
     }
-    /* the first format on the caller's thread, the others beside it */
-    for (size_t i = 1; status == PM_OK && jobs > 1 && i < formats; i++)
-        f[i].threaded = pthread_create(&f[i].thread, NULL, finish_format, &f[i]) == 0;
-    for (size_t i = 0; status == PM_OK && i < formats; i++)
-        if (!f[i].threaded)
-            (void)finish_format(&f[i]);
-    for (size_t i = 0; i < formats; i++)
-        if (f[i].threaded)
-            pthread_join(f[i].thread, NULL);
-    for (size_t i = 0; i < formats; i++) {
-        if (status == PM_OK)
-            status = f[i].status;
-        char *text = pm_strbuf_take(&f[i].report);
-        if (status == PM_OK && !text)
-            status = PM_ERR_NOMEM;
-        if (status == PM_OK) {
-            pm_strbuf_append(report, i ? ",\n  " : "\n  ");
-            pm_strbuf_append(report, text);
-        }
-        free(text);
-        for (size_t c = 0; c < f[i].check_count; c++) {
-            *missed |= !f[i].checks[c].ok;
-            if (*check_count < MAX_CHECKS)
-                checks[(*check_count)++] = f[i].checks[c];
-        }
-        if (pm_diag_move(diag, f[i].diag) != PM_OK && status == PM_OK)
-            status = PM_ERR_NOMEM;
-        free(f[i].checks);
-        pm_diag_free(f[i].diag);
-    }
-    return status;
+    pm_status status = run_format_jobs(f, formats, jobs);
+    pm_status joined = join_format_jobs(f, formats, report, checks, check_count, missed, diag);
+    return status == PM_OK ? joined : status;
 }
 
 /* The formats' part of a render: prepare every wanted format, render all their targets in one
