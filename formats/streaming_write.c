@@ -11,6 +11,7 @@
 #include <sndfile.h>
 
 #include "alloc.h"
+#include "fan.h"
 #include "dsp/meter.h"
 #include "dsp/truepeak.h"
 #include "fsutil.h"
@@ -198,6 +199,11 @@ void pm_streaming_read_fini(pm_streaming_read *r)
     memset(r, 0, sizeof *r);
 }
 
+static pm_status meter_block(void *context, const double *const *block, size_t frames)
+{
+    return pm_segmeter_process(context, block, frames);
+}
+
 pm_status pm_streaming_read_files(const char *const *paths, size_t n, const int64_t *start,
                                   const int64_t *end, long rate, int subformat, int bits,
                                   pm_streaming_read *r)
@@ -212,6 +218,7 @@ pm_status pm_streaming_read_files(const char *const *paths, size_t n, const int6
     r->frames = pm_alloc_zeroed(n + 1, sizeof *r->frames);
     r->each = pm_alloc_zeroed(n + 1, sizeof *r->each);
     pm_segmeter m = {0};
+    pm_fan *fan = NULL;
     pm_status status = PM_ERR_NOMEM;
     if (!ints || !floats || !planar || !r->opened || !r->format_ok || !r->frames || !r->each)
         goto done;
@@ -221,6 +228,11 @@ pm_status pm_streaming_read_files(const char *const *paths, size_t n, const int6
      * K-weighted once and passes the true-peak interpolator once (segmeter.h). */
     status = pm_segmeter_init_lean(&m, (double)rate, PM_SEGMETER_LOUDNESS | PM_SEGMETER_TRUE_PEAK,
                                    start, end, n);
+    /* the meters on a thread of their own where there is a second core, beside the decoding
+     * and the hashing on this one (fan.h: the figures do not depend on it) */
+    const pm_fan_consumer meters = {meter_block, NULL, &m};
+    if (status == PM_OK)
+        status = pm_fan_new(&meters, 1, 2, BLOCK, pm_cpu_count(), &fan);
     pm_sha256 h;
     pm_sha256_init(&h);
     /* 16 and 24 bit as the words the writer hashed; floats as floats: a lossy decoder's
@@ -249,17 +261,23 @@ pm_status pm_streaming_read_files(const char *const *paths, size_t n, const int6
                 pm_streaming_hash_samples(&h, as_int ? ints : NULL, as_int ? NULL : floats,
                                           2 * (size_t)got);
             const double *const block[2] = {planar, planar + BLOCK};
-            status = pm_segmeter_process(&m, block, (size_t)got);
+            status = pm_fan_push(fan, block, (size_t)got);
             r->frames[i] += got;
         }
         if (sf_error(sf) != SF_ERR_NO_ERROR)
             r->format_ok[i] = 0;
         sf_close(sf);
     }
+    if (fan) {
+        pm_status finished = pm_fan_finish(fan);
+        if (status == PM_OK)
+            status = finished;
+    }
     if (status == PM_OK)
         status = pm_segmeter_finish(&m, &r->whole, r->each);
     pm_sha256_final(&h, r->digest);
 done:
+    pm_fan_free(fan);
     pm_segmeter_fini(&m);
     free(ints);
     free(floats);
