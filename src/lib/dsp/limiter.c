@@ -109,48 +109,70 @@ static inline float last_phase(const float *restrict sym, int factor, const floa
     return a_sum - b_sum;
 }
 
+/* GROUP floats, one vector (two on the baseline): the sums' accumulators must stay in registers,
+ * which the compiler's own vectorisation of arrays of GROUP did not do (at 8x it kept one in
+ * memory, inside the loop's dependency chain). */
+typedef float group_v __attribute__((vector_size(GROUP * sizeof(float))));
+
+/* The phases that sym's columns column (a) and column + 1 (b) make: p = column / 2 + 1 is
+ * A + B and factor - p is A - B; the last column, phase factor / 2, is A alone. */
+__attribute__((always_inline)) static inline void
+put_phases(float rows[][GROUP], const int factor, const int column, const group_v *a,
+           const group_v *b)
+{
+    const int p = column / 2 + 1;
+    if (column == factor - 2) {
+        memcpy(rows[p], a, sizeof *a);
+        return;
+    }
+    group_v plus = *a + *b, minus = *a - *b;
+    memcpy(rows[p], &plus, sizeof plus);
+    memcpy(rows[factor - p], &minus, sizeof minus);
+}
+
 /*
- * sums[j][g] for columns first .. first + count - 1 (count 1 to 8) of sym, over the GROUP
- * points whose windows start at xs + g. Shaped for the vectoriser, in plain C: the loop over
- * the points is one vector register, each column's sum is a named accumulator (the compiler
- * keeps those in registers; an indexed array it would keep in memory), and the columns of one
- * k are contiguous. Every point sums its terms in order of k, so the vector code, the plain
- * code and last_phase() round alike.
+ * rows[p][g] of the phases that columns first .. first + count - 1 of sym make (count 1 to 8,
+ * first even: whole pairs), over the GROUP points whose windows start at xs + g: the points
+ * side by side in the lanes of a vector, each column's sum a named accumulator, the columns of
+ * one k contiguous. Every lane sums its terms in order of k, so the vector code (AVX2 or the
+ * baseline), the plain code and last_phase() round alike.
  */
 __attribute__((always_inline)) static inline void
 sum_pairs(const float *restrict sym, const int factor, const int first, const int count,
-          const float *restrict xs, float sums[][GROUP])
+          const float *restrict xs, float rows[][GROUP])
 {
-    float r0[GROUP] = {0}, r1[GROUP] = {0}, r2[GROUP] = {0}, r3[GROUP] = {0};
-    float r4[GROUP] = {0}, r5[GROUP] = {0}, r6[GROUP] = {0}, r7[GROUP] = {0};
+    group_v r0 = {0}, r1 = {0}, r2 = {0}, r3 = {0}, r4 = {0}, r5 = {0}, r6 = {0}, r7 = {0};
     for (int k = 0; k < HALF; k++) {
         const float *c = sym + k * (factor - 1) + first;
-        const float *near = xs + k, *far = xs + TAPS - 1 - k;
+        group_v near, far;
+        memcpy(&near, xs + k, sizeof near);
+        memcpy(&far, xs + TAPS - 1 - k, sizeof far);
+        const group_v s = near + far, d = near - far;
         /* count and first are constants at every call, so the tests fold away: even columns
          * are a (on s), odd ones b (on d); phase F/2's a is at the even F-2. */
-        for (int g = 0; g < GROUP; g++) {
-            const float s = near[g] + far[g], d = near[g] - far[g];
-            r0[g] += c[0] * ((first + 0) % 2 == 0 ? s : d);
-            if (count > 1)
-                r1[g] += c[1] * ((first + 1) % 2 == 0 ? s : d);
-            if (count > 2)
-                r2[g] += c[2] * ((first + 2) % 2 == 0 ? s : d);
-            if (count > 3)
-                r3[g] += c[3] * ((first + 3) % 2 == 0 ? s : d);
-            if (count > 4)
-                r4[g] += c[4] * ((first + 4) % 2 == 0 ? s : d);
-            if (count > 5)
-                r5[g] += c[5] * ((first + 5) % 2 == 0 ? s : d);
-            if (count > 6)
-                r6[g] += c[6] * ((first + 6) % 2 == 0 ? s : d);
-            if (count > 7)
-                r7[g] += c[7] * ((first + 7) % 2 == 0 ? s : d);
-        }
+        r0 += c[0] * s;
+        if (count > 1)
+            r1 += c[1] * d;
+        if (count > 2)
+            r2 += c[2] * s;
+        if (count > 3)
+            r3 += c[3] * d;
+        if (count > 4)
+            r4 += c[4] * s;
+        if (count > 5)
+            r5 += c[5] * d;
+        if (count > 6)
+            r6 += c[6] * s;
+        if (count > 7)
+            r7 += c[7] * d;
     }
-    float *named[8] = {r0, r1, r2, r3, r4, r5, r6, r7};
-    for (int j = 0; j < count; j++)
-        for (int g = 0; g < GROUP; g++)
-            sums[first + j][g] = named[j][g];
+    put_phases(rows, factor, first, &r0, &r1);
+    if (count > 2)
+        put_phases(rows, factor, first + 2, &r2, &r3);
+    if (count > 4)
+        put_phases(rows, factor, first + 4, &r4, &r5);
+    if (count > 6)
+        put_phases(rows, factor, first + 6, &r6, &r7);
 }
 
 /*
@@ -181,24 +203,15 @@ detect_tile(const float *restrict sym, const int factor, const float *restrict x
         float rows[PM_TRUEPEAK_MAX_FACTOR][GROUP];
         const float *xs = x + t0;
         /* Phase 0 is the sample (the kernel's phase 0 is the unit impulse): taken as it is,
-         * which saves a sum. Then the others, 8 at most at a time. */
+         * which saves a sum. Then the others in mirrored pairs, 8 sums at most at a time. */
         for (int g = 0; g < GROUP; g++)
             rows[0][g] = xs[g + HALF - 1];
-        float sums[PM_TRUEPEAK_MAX_FACTOR - 1][GROUP];
         if (factor == 16) {
-            sum_pairs(sym, factor, 0, 8, xs, sums);
-            sum_pairs(sym, factor, 8, 7, xs, sums);
+            sum_pairs(sym, factor, 0, 8, xs, rows);
+            sum_pairs(sym, factor, 8, 7, xs, rows);
         } else {
-            sum_pairs(sym, factor, 0, factor - 1, xs, sums);
+            sum_pairs(sym, factor, 0, factor - 1, xs, rows);
         }
-        for (int p = 1; p < factor / 2; p++) {
-            for (int g = 0; g < GROUP; g++) {
-                rows[p][g] = sums[2 * p - 2][g] + sums[2 * p - 1][g];
-                rows[factor - p][g] = sums[2 * p - 2][g] - sums[2 * p - 1][g];
-            }
-        }
-        for (int g = 0; g < GROUP; g++)
-            rows[factor / 2][g] = sums[factor - 2][g];
         if (isnan(before))
             before = last_phase(sym, factor, xs - 1);
 
@@ -233,11 +246,39 @@ detect_tile(const float *restrict sym, const int factor, const float *restrict x
             }
         }
         size_t n = count - t0 < GROUP ? count - t0 : GROUP;
-        for (size_t g = 0; g < n; g++)
-            peak[t0 + g] = value[g] > peak[t0 + g] ? value[g] : peak[t0 + g];
+        if (n == GROUP) { /* a constant count, so that it vectorises */
+            for (size_t g = 0; g < GROUP; g++)
+                peak[t0 + g] = value[g] > peak[t0 + g] ? value[g] : peak[t0 + g];
+        } else {
+            for (size_t g = 0; g < n; g++)
+                peak[t0 + g] = value[g] > peak[t0 + g] ? value[g] : peak[t0 + g];
+        }
         before = rows[factor - 1][n - 1];
     }
     return before;
+}
+
+/* The largest |x[i]| for i < n (NaNs ignored), GROUP lanes side by side so that it
+ * vectorises: a maximum does not depend on the order it is taken in. */
+__attribute__((always_inline)) static inline float largest_magnitude(const float *restrict x,
+                                                                     size_t n)
+{
+    float lane[GROUP] = {0};
+    size_t i = 0;
+    for (; i + GROUP <= n; i += GROUP) {
+        for (int g = 0; g < GROUP; g++) {
+            float a = fabsf(x[i + (size_t)g]);
+            lane[g] = a > lane[g] ? a : lane[g];
+        }
+    }
+    for (; i < n; i++) {
+        float a = fabsf(x[i]);
+        lane[0] = a > lane[0] ? a : lane[0];
+    }
+    float largest = 0.0f;
+    for (int g = 0; g < GROUP; g++)
+        largest = lane[g] > largest ? lane[g] : largest;
+    return largest;
 }
 
 /* Built for AVX2 and the baseline; both round alike (no fused multiply-add anywhere:
@@ -249,11 +290,7 @@ detect_tiles(const limiter *lim, const float *x, size_t n, float *peak, float be
         size_t count = n - t0 < TILE ? n - t0 : TILE;
         /* The exact skip: when no point of the tile can reach the threshold, its peak cannot
          * change any gain, so where tiles start does not matter. */
-        float in_max = 0.0f;
-        for (size_t i = t0; i < t0 + count + TAPS - 1; i++) {
-            float a = fabsf(x[i]);
-            in_max = a > in_max ? a : in_max;
-        }
+        float in_max = largest_magnitude(x + t0, count + TAPS - 1);
         if (in_max * lim->skip_gain <= lim->threshold_f) {
             before = NAN;
             continue;
