@@ -211,33 +211,42 @@ static double make_highs(double rate, uint64_t *rng, size_t n, double *x)
 
 /*
  * The detector written plainly, point by point, as dsp/limiter.h describes it: the sample, and
- * single-precision taps of the meter's kernel summed in order for the other phases, and the
- * parabola's vertex at every local maximum of the grid. Returns the largest peak over the whole
+ * the other phases in mirrored pairs (p and factor-p) from the window's mirrored sums and
+ * differences, with single-precision half-sum and half-difference taps of the meter's kernel,
+ * summed in order, and the parabola's vertex at every local maximum of the grid. Returns the largest peak over the whole
  * signal (preceded and followed by silence).
  */
 static float plain_largest_peak(const double *x, size_t n, int factor)
 {
     enum { TAPS = PM_TRUEPEAK_TAPS, HALF = PM_TRUEPEAK_TAPS / 2 };
-    static float coef[PM_TRUEPEAK_MAX_FACTOR][TAPS];
-    for (int p = 0; p < factor; p++) {
+    /* phase p's half-sum and half-difference taps: phase p is A + B, phase factor-p A - B */
+    static float a[PM_TRUEPEAK_MAX_FACTOR][HALF], b[PM_TRUEPEAK_MAX_FACTOR][HALF];
+    for (int p = 1; p <= factor / 2; p++) {
         double taps[TAPS];
         pm_truepeak_design_phase(factor, p, taps);
-        for (int k = 0; k < TAPS; k++)
-            coef[p][k] = (float)taps[k];
+        for (int k = 0; k < HALF; k++) {
+            a[p][k] = (float)((taps[k] + taps[TAPS - 1 - k]) / 2.0);
+            b[p][k] = p < factor / 2 ? (float)((taps[k] - taps[TAPS - 1 - k]) / 2.0) : 0.0f;
+        }
     }
     long long frames = (long long)n;
     float largest = 0.0f, last_phase = 0.0f; /* of the point before: silence */
     for (long long j = -HALF - 1; j < frames + HALF - 1; j++) {
         float grid[PM_TRUEPEAK_MAX_FACTOR + 2];
         grid[1] = j >= 0 && j < frames ? fabsf((float)x[j]) : 0.0f; /* phase 0: the sample */
-        for (int p = 1; p < factor; p++) {
-            float acc = 0.0f;
-            for (int k = 0; k < TAPS; k++) {
-                long long i = j - HALF + 1 + k;
-                float v = i >= 0 && i < frames ? (float)x[i] : 0.0f;
-                acc += coef[p][k] * v;
+        float w[TAPS];
+        for (int k = 0; k < TAPS; k++) {
+            long long i = j - HALF + 1 + k;
+            w[k] = i >= 0 && i < frames ? (float)x[i] : 0.0f;
+        }
+        for (int p = 1; p <= factor / 2; p++) {
+            float a_sum = 0.0f, b_sum = 0.0f;
+            for (int k = 0; k < HALF; k++) {
+                a_sum += a[p][k] * (w[k] + w[TAPS - 1 - k]);
+                b_sum += b[p][k] * (w[k] - w[TAPS - 1 - k]);
             }
-            grid[p + 1] = fabsf(acc);
+            grid[p + 1] = fabsf(a_sum + b_sum);
+            grid[factor - p + 1] = fabsf(a_sum - b_sum);
         }
         grid[0] = fabsf(last_phase);
         grid[factor + 1] = j + 1 >= 0 && j + 1 < frames ? fabsf((float)x[j + 1]) : 0.0f;
@@ -248,7 +257,7 @@ static float plain_largest_peak(const double *x, size_t n, int factor)
             float l = grid[p - 1], m = grid[p], r = grid[p + 1], top = m;
             if (l <= m && r <= m && l - 2.0f * m + r < 0.0f) {
                 float slope = l - r;
-                top = m + slope * slope / (8.0f * (2.0f * m - l - r));
+                top = m + slope * slope / (8.0f * ((m - l) + (m - r)));
             }
             largest = top > largest ? top : largest;
         }
@@ -361,11 +370,144 @@ static void test_extremes(uint64_t *rng)
     free(out_r);
 }
 
+/*
+ * The detector in double, point by point: the double taps of every phase, the parabola's
+ * vertex at every local maximum of the grid. Returns the largest peak over the signal
+ * (preceded and followed by silence) and, in *window_max, the kernel's gain bound (the largest
+ * sum of a phase's |taps|) times the largest sample.
+ */
+static double double_largest_peak(const double *x, size_t n, int factor, double *window_max)
+{
+    enum { TAPS = PM_TRUEPEAK_TAPS, HALF = PM_TRUEPEAK_TAPS / 2 };
+    static double coef[PM_TRUEPEAK_MAX_FACTOR][TAPS];
+    double bound = 1.0, largest_sample = 0.0;
+    for (int p = 0; p < factor; p++) {
+        double abs_sum = 0.0;
+        pm_truepeak_design_phase(factor, p, coef[p]);
+        for (int k = 0; k < TAPS; k++)
+            abs_sum += fabs(coef[p][k]);
+        bound = fmax(bound, abs_sum);
+    }
+    for (size_t i = 0; i < n; i++)
+        largest_sample = fmax(largest_sample, fabs(x[i]));
+    *window_max = bound * largest_sample;
+    long long frames = (long long)n;
+    double largest = 0.0;
+    for (long long j = -HALF - 1; j < frames + HALF; j++) {
+        double grid[PM_TRUEPEAK_MAX_FACTOR + 1];
+        for (int p = 0; p <= factor; p++) {
+            long long at = p < factor ? j : j + 1;
+            double acc = 0.0;
+            for (int k = 0; k < TAPS; k++) {
+                long long i = at - HALF + 1 + k;
+                acc += coef[p % factor][k] * (i >= 0 && i < frames ? x[i] : 0.0);
+            }
+            grid[p] = fabs(acc);
+        }
+        for (int p = 1; p < factor; p++) {
+            double l = grid[p - 1], m = grid[p], r = grid[p + 1], top = m;
+            if (l <= m && r <= m && (m - l) + (m - r) > 0.0)
+                top = m + (l - r) * (l - r) / (8.0 * ((m - l) + (m - r)));
+            largest = fmax(largest, top);
+        }
+        largest = fmax(largest, grid[0]);
+    }
+    return largest;
+}
+
+/* The threshold of the default -1 dBTP ceiling at 44.1 kHz with the default look-ahead. */
+#define LIMITING_THRESHOLD pow(10.0, (-1.0 - PM_LIMITER_MARGIN_DB) / 20)
+
+/* The largest reduction in dB that the default limiter at 44.1 kHz and this oversampling
+ * makes on x (n frames, mono; out gets the output), or NaN where it failed (a failed test
+ * says why). */
+static double reduction_at(int factor, const double *x, size_t n, double *out)
+{
+    pm_limiter_config cfg = config_with(-1.0);
+    cfg.oversampling = factor;
+    run_figures fig;
+    if (!limit(&cfg, 44100, 1, x, NULL, n, 4096, 4096, out, NULL, &fig))
+        return NAN;
+    return fig.max_reduction_db;
+}
+
+/* Frame i of two tones at 0.49 and 0.485 fs: peaks between the samples, up to 0.95. */
+static double tones_near_half_rate(size_t i)
+{
+    return 0.5 * sin(PI * 0.98 * (double)i + 0.3) + 0.45 * sin(PI * 0.97 * (double)i);
+}
+
+/*
+ * On hard material (full-scale white noise, a clipped square, tones at 0.49 fs) the largest
+ * reduction reads the peak that the detector, evaluated in double, finds, to within the
+ * single-precision detector's rounding: 1e-5 of the kernel's gain bound times the largest
+ * sample (DETECT_ROUNDING in limiter.c), and the gain's step of 2^-32.
+ */
+static void test_detector_rounding(uint64_t *rng)
+{
+    size_t n = 2400;
+    double *x = frames_new(n), *y = frames_new(n);
+    double worst = 0.0;
+    for (int material = 0; material < 3; material++) {
+        for (size_t i = 0; i < n; i++) {
+            if (material == 0)
+                x[i] = 2.0 * uniform(rng) - 1.0;
+            else if (material == 1)
+                x[i] = fmax(-1.0, fmin(1.0, 4.0 * sin(2 * PI * 5000.0 * (double)i / 44100.0)));
+            else
+                x[i] = tones_near_half_rate(i);
+        }
+        for (int f = 0; f < 3; f++) {
+            double reduction_db = reduction_at(4 << f, x, n, y);
+            if (isnan(reduction_db))
+                continue;
+            double window_max, exact = double_largest_peak(x, n, 4 << f, &window_max);
+            double detected = LIMITING_THRESHOLD / pow(10.0, -reduction_db / 20);
+            double allowed = 1e-5 * 1.125 * window_max + exact * 0x1p-32 / LIMITING_THRESHOLD * 2;
+            worst = fmax(worst, fabs(detected - exact) / allowed);
+        }
+    }
+    ok(worst <= 1.0,
+       "noise, clipped square, 0.49 fs tones at 4x, 8x, 16x: the detector reads the "
+       "double evaluation within its rounding allowance (at %.2g of it)",
+       worst);
+    free(x);
+    free(y);
+}
+
+/*
+ * The skip never skips a point over the threshold: tones at 0.49 fs whose samples stay far
+ * under it, scaled so that the peak between them (in double) is 1e-4 over it, are reduced.
+ */
+static void test_skip_keeps_peaks(void)
+{
+    size_t n = 2400;
+    double *x = frames_new(n), *y = frames_new(n);
+    int missed = 0;
+    for (int f = 0; f < 3; f++) {
+        for (size_t i = 0; i < n; i++)
+            x[i] = tones_near_half_rate(i);
+        double window_max, peak = double_largest_peak(x, n, 4 << f, &window_max);
+        for (size_t i = 0; i < n; i++)
+            x[i] *= LIMITING_THRESHOLD * (1.0 + 1e-4) / peak;
+        double reduction_db = reduction_at(4 << f, x, n, y);
+        missed += !isnan(reduction_db) && !(reduction_db > 0.0);
+    }
+    ok(missed == 0,
+       "4x, 8x, 16x: a peak 1e-4 over the threshold between small samples is "
+       "reduced (%d missed)",
+       missed);
+    free(x);
+    free(y);
+}
+
 int main(void)
 {
     uint64_t rng = tap_seed();
     test_ceiling(&rng);
     test_detector(&rng);
+    test_detector_rounding(&rng);
+    test_skip_keeps_peaks();
     test_extremes(&rng);
     return done_testing();
 }

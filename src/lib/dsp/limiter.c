@@ -25,8 +25,25 @@ enum {
 /* A recovering gain this close to 1 becomes 1, so that the output is again the exact input
  * (x + (1 - x) k can stall one ulp under 1 for ever). */
 #define SNAP_BELOW 1e-9
-/* The single-precision detector's worst rounding over 64 products, relative, with room: the
- * skip bound is raised by it so that the skip stays exact. */
+/*
+ * The single-precision detector's worst rounding, relative, with room: the skip bound is raised
+ * by it so that the skip stays exact. With u = 2^-24, G = skip_gain's bound (see design_pairs)
+ * and M the window's largest magnitude, a phase is A + B or A - B (see sum_pairs); exactly,
+ * |A +- B| <= G M. Let N = sum over k < HALF of (|a| + |b|) (|x[k]| + |x[TAPS-1-k]|) <= 2 G M
+ * (|a| + |b| = max(|a + b|, |a - b|)). Forming s and d errs by u N in all; each sum of 32
+ * products by gamma_32 = 32u / (1 - 32u) < 32.1u of its terms' magnitudes, 32.1u N for both; the
+ * final A +- B u N: under 34.2u N <= 68.4u G M. The vertex: m - l and m - r are exact or
+ * rounded once (no cancellation: both are differences of magnitudes under m, which is why the
+ * depth is summed from them rather than from 2m - l - r, where a tie could round it to 0 beside
+ * a slope of one ulp and lift a grid point by 10^15); the lift, at most m/8 exactly, gains at
+ * most 6u, the final addition u: a detected peak is at most 1.125 G M (1 + 71u). The test rounds
+ * in_max * skip_gain and skip_gain itself once each (2u): DETECT_ROUNDING = 1e-5 = 168u covers
+ * the 73u with more than twice as much to spare. Values under FLT_MIN err absolutely by 2^-140
+ * at most, far under any threshold. Against the double kernel the taps' and samples' rounding
+ * to float add 2u N, and phase F-p's double taps are the mirror of phase p's to within 1e-16:
+ * the detector reads a point within 72.4u G M (4.3e-6 G M) of its double evaluation, checked on
+ * hard material by test-limiter.
+ */
 #define DETECT_ROUNDING 1e-5
 
 typedef struct limiter {
@@ -43,8 +60,8 @@ typedef struct limiter {
     double release_step; /* per frame: 1 - exp(-1 / (release_sec * rate)) */
     float skip_gain;     /* no detected peak exceeds max |window| * this */
     int factor;          /* oversampling */
-    /* coef[k * factor + p]: tap k of phase p, the phases of one tap contiguous */
-    float coef[PM_TRUEPEAK_MAX_FACTOR * TAPS];
+    /* the mirrored pairs' taps, see sum_pairs */
+    float sym[(PM_TRUEPEAK_MAX_FACTOR - 1) * HALF];
     /* buffers, allocated by start */
     double *delay[PM_STAGE_MAX_CHANNELS]; /* the last L frames, up to CHUNK new, 8 spare */
     float *detect[PM_STAGE_MAX_CHANNELS]; /* the last TAPS frames, CHUNK new, TILE spare */
@@ -74,56 +91,88 @@ void pm_limiter_config_init(pm_limiter_config *config)
     config->oversampling = 8;
 }
 
-/* Phase p of the point whose window starts at x, summed exactly as one lane of sum_phases. */
-static inline float one_point(const float *restrict coef, int factor, int p,
-                              const float *restrict x)
+/* The kernel's phase F-p is phase p mirrored (tap k of one is tap TAPS-1-k of the other), and
+ * phase F/2 is its own mirror. So with s[k] = x[k] + x[TAPS-1-k] and d[k] = x[k] - x[TAPS-1-k]
+ * for k < HALF, a[k] and b[k] the half-sum and half-difference of phase p's taps k and TAPS-1-k,
+ * A = sum a s and B = sum b d (an identity), phase p is A + B and phase F-p is A - B: half the
+ * products. sym[k * (F-1) + j] holds, for pair p = 1 .. F/2-1, a at j = 2(p-1) and b at
+ * j = 2p-1, and phase F/2's a at j = F-2 (its b is 0). */
+
+/* Phase F-1 of the point whose window starts at x, summed exactly as the lanes of sum_pairs. */
+static inline float last_phase(const float *restrict sym, int factor, const float *restrict x)
 {
-    float acc = 0.0f;
-    for (int k = 0; k < TAPS; k++)
-        acc += coef[k * factor + p] * x[k];
-    return acc;
+    float a_sum = 0.0f, b_sum = 0.0f;
+    for (int k = 0; k < HALF; k++) {
+        a_sum += sym[k * (factor - 1)] * (x[k] + x[TAPS - 1 - k]);
+        b_sum += sym[k * (factor - 1) + 1] * (x[k] - x[TAPS - 1 - k]);
+    }
+    return a_sum - b_sum;
+}
+
+/* GROUP floats, one vector (two on the baseline): the sums' accumulators must stay in registers,
+ * which the compiler's own vectorisation of arrays of GROUP did not do (at 8x it kept one in
+ * memory, inside the loop's dependency chain). */
+typedef float group_v __attribute__((vector_size(GROUP * sizeof(float))));
+
+/* The phases that sym's columns column (a) and column + 1 (b) make: p = column / 2 + 1 is
+ * A + B and factor - p is A - B; the last column, phase factor / 2, is A alone. */
+__attribute__((always_inline)) static inline void
+put_phases(float rows[][GROUP], const int factor, const int column, const group_v *a,
+           const group_v *b)
+{
+    const int p = column / 2 + 1;
+    if (column == factor - 2) {
+        memcpy(rows[p], a, sizeof *a);
+        return;
+    }
+    group_v plus = *a + *b, minus = *a - *b;
+    memcpy(rows[p], &plus, sizeof plus);
+    memcpy(rows[factor - p], &minus, sizeof minus);
 }
 
 /*
- * rows[p][g] for phases first .. first + count - 1 (count 1 to 8) of the GROUP points whose
- * windows start at xs + g. Shaped for the vectoriser, in plain C: the loop over the points is
- * one vector register, each phase's row is a named accumulator (the compiler keeps those in
- * registers; an indexed array it would keep in memory), and the taps of one input frame for
- * all phases are contiguous (coef[k * factor + p]). Every point sums its taps in order, so the
- * vector code, the plain code and one_point() round alike.
+ * rows[p][g] of the phases that columns first .. first + count - 1 of sym make (count 1 to 8,
+ * first even: whole pairs), over the GROUP points whose windows start at xs + g: the points
+ * side by side in the lanes of a vector, each column's sum a named accumulator, the columns of
+ * one k contiguous. Every lane sums its terms in order of k, so the vector code (AVX2 or the
+ * baseline), the plain code and last_phase() round alike.
  */
 __attribute__((always_inline)) static inline void
-sum_phases(const float *restrict coef, const int factor, const int first, const int count,
-           const float *restrict xs, float rows[][GROUP])
+sum_pairs(const float *restrict sym, const int factor, const int first, const int count,
+          const float *restrict xs, float rows[][GROUP])
 {
-    float r0[GROUP] = {0}, r1[GROUP] = {0}, r2[GROUP] = {0}, r3[GROUP] = {0};
-    float r4[GROUP] = {0}, r5[GROUP] = {0}, r6[GROUP] = {0}, r7[GROUP] = {0};
-    for (int k = 0; k < TAPS; k++) {
-        const float *c = coef + k * factor + first;
-        const float *xk = xs + k;
-        /* count is a constant at every call: the tests fold away. */
-        for (int g = 0; g < GROUP; g++) {
-            r0[g] += c[0] * xk[g];
-            if (count > 1)
-                r1[g] += c[1] * xk[g];
-            if (count > 2)
-                r2[g] += c[2] * xk[g];
-            if (count > 3)
-                r3[g] += c[3] * xk[g];
-            if (count > 4)
-                r4[g] += c[4] * xk[g];
-            if (count > 5)
-                r5[g] += c[5] * xk[g];
-            if (count > 6)
-                r6[g] += c[6] * xk[g];
-            if (count > 7)
-                r7[g] += c[7] * xk[g];
-        }
+    group_v r0 = {0}, r1 = {0}, r2 = {0}, r3 = {0}, r4 = {0}, r5 = {0}, r6 = {0}, r7 = {0};
+    for (int k = 0; k < HALF; k++) {
+        const float *c = sym + k * (factor - 1) + first;
+        group_v near, far;
+        memcpy(&near, xs + k, sizeof near);
+        memcpy(&far, xs + TAPS - 1 - k, sizeof far);
+        const group_v s = near + far, d = near - far;
+        /* count and first are constants at every call, so the tests fold away: even columns
+         * are a (on s), odd ones b (on d); phase F/2's a is at the even F-2. */
+        r0 += c[0] * s;
+        if (count > 1)
+            r1 += c[1] * d;
+        if (count > 2)
+            r2 += c[2] * s;
+        if (count > 3)
+            r3 += c[3] * d;
+        if (count > 4)
+            r4 += c[4] * s;
+        if (count > 5)
+            r5 += c[5] * d;
+        if (count > 6)
+            r6 += c[6] * s;
+        if (count > 7)
+            r7 += c[7] * d;
     }
-    float *named[8] = {r0, r1, r2, r3, r4, r5, r6, r7};
-    for (int p = 0; p < count; p++)
-        for (int g = 0; g < GROUP; g++)
-            rows[first + p][g] = named[p][g];
+    put_phases(rows, factor, first, &r0, &r1);
+    if (count > 2)
+        put_phases(rows, factor, first + 2, &r2, &r3);
+    if (count > 4)
+        put_phases(rows, factor, first + 4, &r4, &r5);
+    if (count > 6)
+        put_phases(rows, factor, first + 6, &r6, &r7);
 }
 
 /*
@@ -147,24 +196,24 @@ sum_phases(const float *restrict coef, const int factor, const int first, const 
 #define VERTEX_MAX_GAIN 1.125
 
 __attribute__((always_inline)) static inline float
-detect_tile(const float *restrict coef, const int factor, const float *restrict x,
+detect_tile(const float *restrict sym, const int factor, const float *restrict x,
             float *restrict peak, size_t count, float before)
 {
     for (size_t t0 = 0; t0 < count; t0 += GROUP) {
         float rows[PM_TRUEPEAK_MAX_FACTOR][GROUP];
         const float *xs = x + t0;
         /* Phase 0 is the sample (the kernel's phase 0 is the unit impulse): taken as it is,
-         * which saves a sum. Then the others, 8 at most at a time. */
+         * which saves a sum. Then the others in mirrored pairs, 8 sums at most at a time. */
         for (int g = 0; g < GROUP; g++)
             rows[0][g] = xs[g + HALF - 1];
         if (factor == 16) {
-            sum_phases(coef, factor, 1, 8, xs, rows);
-            sum_phases(coef, factor, 9, 7, xs, rows);
+            sum_pairs(sym, factor, 0, 8, xs, rows);
+            sum_pairs(sym, factor, 8, 7, xs, rows);
         } else {
-            sum_phases(coef, factor, 1, factor - 1, xs, rows);
+            sum_pairs(sym, factor, 0, factor - 1, xs, rows);
         }
         if (isnan(before))
-            before = one_point(coef, factor, factor - 1, xs - 1);
+            before = last_phase(sym, factor, xs - 1);
 
         /* The magnitudes on the grid, each phase with its neighbours: the frame before's
          * last phase, the next frame's sample. */
@@ -187,7 +236,7 @@ detect_tile(const float *restrict coef, const int factor, const float *restrict 
         for (int p = 1; p <= factor; p++) {
             for (int g = 0; g < GROUP; g++) {
                 float l = mag[p - 1][g], m = mag[p][g], r = mag[p + 1][g];
-                float depth = 8.0f * (2.0f * m - l - r), slope = l - r;
+                float depth = 8.0f * ((m - l) + (m - r)), slope = l - r;
                 float larger = l > r ? l : r;
                 float keep = larger > m ? 0.0f : 1.0f;
                 depth = depth > 1e-30f ? depth : 1e-30f;
@@ -197,11 +246,39 @@ detect_tile(const float *restrict coef, const int factor, const float *restrict 
             }
         }
         size_t n = count - t0 < GROUP ? count - t0 : GROUP;
-        for (size_t g = 0; g < n; g++)
-            peak[t0 + g] = value[g] > peak[t0 + g] ? value[g] : peak[t0 + g];
+        if (n == GROUP) { /* a constant count, so that it vectorises */
+            for (size_t g = 0; g < GROUP; g++)
+                peak[t0 + g] = value[g] > peak[t0 + g] ? value[g] : peak[t0 + g];
+        } else {
+            for (size_t g = 0; g < n; g++)
+                peak[t0 + g] = value[g] > peak[t0 + g] ? value[g] : peak[t0 + g];
+        }
         before = rows[factor - 1][n - 1];
     }
     return before;
+}
+
+/* The largest |x[i]| for i < n (NaNs ignored), GROUP lanes side by side so that it
+ * vectorises: a maximum does not depend on the order it is taken in. */
+__attribute__((always_inline)) static inline float largest_magnitude(const float *restrict x,
+                                                                     size_t n)
+{
+    float lane[GROUP] = {0};
+    size_t i = 0;
+    for (; i + GROUP <= n; i += GROUP) {
+        for (int g = 0; g < GROUP; g++) {
+            float a = fabsf(x[i + (size_t)g]);
+            lane[g] = a > lane[g] ? a : lane[g];
+        }
+    }
+    for (; i < n; i++) {
+        float a = fabsf(x[i]);
+        lane[0] = a > lane[0] ? a : lane[0];
+    }
+    float largest = 0.0f;
+    for (int g = 0; g < GROUP; g++)
+        largest = lane[g] > largest ? lane[g] : largest;
+    return largest;
 }
 
 /* Built for AVX2 and the baseline; both round alike (no fused multiply-add anywhere:
@@ -213,17 +290,13 @@ detect_tiles(const limiter *lim, const float *x, size_t n, float *peak, float be
         size_t count = n - t0 < TILE ? n - t0 : TILE;
         /* The exact skip: when no point of the tile can reach the threshold, its peak cannot
          * change any gain, so where tiles start does not matter. */
-        float in_max = 0.0f;
-        for (size_t i = t0; i < t0 + count + TAPS - 1; i++) {
-            float a = fabsf(x[i]);
-            in_max = a > in_max ? a : in_max;
-        }
+        float in_max = largest_magnitude(x + t0, count + TAPS - 1);
         if (in_max * lim->skip_gain <= lim->threshold_f) {
             before = NAN;
             continue;
         }
         /* A constant factor at each call, so that the phase loops unroll. */
-        const float *c = lim->coef;
+        const float *c = lim->sym;
         switch (lim->factor) {
         case 4: before = detect_tile(c, 4, x + t0, peak + t0, count, before); break;
         case 8: before = detect_tile(c, 8, x + t0, peak + t0, count, before); break;
@@ -231,6 +304,34 @@ detect_tiles(const limiter *lim, const float *x, size_t n, float *peak, float be
         }
     }
     return before;
+}
+
+/* The taps of sum_pairs from the kernel's phases 1 .. F/2 in double. Returns the skip's gain
+ * bound: the largest over the phases, and 1 for phase 0, of what the float taps can make of a
+ * window of magnitudes up to 1, sum over k < HALF of |a + b| + |a - b| (for A + B, and as
+ * much for A - B: A + B is (a + b) x[k] + (a - b) x[TAPS-1-k]). */
+static double design_pairs(limiter *lim)
+{
+    const int factor = lim->factor, columns = factor - 1;
+    double bound = 1.0;
+    for (int p = 1; p <= factor / 2; p++) {
+        double taps[TAPS], abs_sum = 0.0;
+        pm_truepeak_design_phase(factor, p, taps);
+        for (int k = 0; k < HALF; k++) {
+            float a = (float)((taps[k] + taps[TAPS - 1 - k]) / 2.0);
+            float b = (float)((taps[k] - taps[TAPS - 1 - k]) / 2.0);
+            if (p < factor / 2) {
+                lim->sym[k * columns + 2 * p - 2] = a;
+                lim->sym[k * columns + 2 * p - 1] = b;
+            } else {
+                lim->sym[k * columns + factor - 2] = a;
+                b = 0.0f;
+            }
+            abs_sum += fabs((double)a + (double)b) + fabs((double)a - (double)b);
+        }
+        bound = abs_sum > bound ? abs_sum : bound;
+    }
+    return bound;
 }
 
 /* peak[t] for the n new frames: the largest magnitude over the channels of the points from
@@ -493,18 +594,8 @@ static pm_status lim_start(pm_stage *stage, const pm_stage_format *in, pm_stage_
         lim->threshold_f = nextafterf(lim->threshold_f, 0.0f);
     lim->release_step = -expm1(-1.0 / (cfg->release_sec * in->rate_hz));
 
-    int factor = cfg->oversampling;
-    double bound = 1.0;
-    lim->factor = factor;
-    for (int p = 0; p < factor; p++) {
-        double taps[TAPS], abs_sum = 0.0;
-        pm_truepeak_design_phase(factor, p, taps);
-        for (int k = 0; k < TAPS; k++) {
-            lim->coef[(size_t)k * (size_t)factor + (size_t)p] = (float)taps[k];
-            abs_sum += fabs((double)(float)taps[k]);
-        }
-        bound = abs_sum > bound ? abs_sum : bound;
-    }
+    lim->factor = cfg->oversampling;
+    double bound = design_pairs(lim);
     lim->skip_gain = (float)(bound * VERTEX_MAX_GAIN * (1.0 + DETECT_ROUNDING));
 
     for (int c = 0; c < lim->channels; c++) {
@@ -519,8 +610,7 @@ static pm_status lim_start(pm_stage *stage, const pm_stage_format *in, pm_stage_
     lim->dq_value = pm_alloc_array(lim->dq_capacity, sizeof(double));
     lim->ring1 = pm_alloc_array(lim->box1, sizeof(int64_t));
     lim->ring2 = pm_alloc_array(lim->box2, sizeof(int64_t));
-    if (!lim->peak || !lim->gain || !lim->dq_index || !lim->dq_value || !lim->ring1 ||
-        !lim->ring2)
+    if (!lim->peak || !lim->gain || !lim->dq_index || !lim->dq_value || !lim->ring1 || !lim->ring2)
         goto fail;
     lim_reset(stage);
     return pm_stage_start_same_format(stage, in, out, diag);
@@ -557,8 +647,7 @@ pm_status pm_limiter_new(const pm_limiter_config *config, pm_stage **out, pm_dia
           config->ceiling_dbtp <= PM_LIMITER_CEILING_MAX_DBTP)) {
         pm_diag_add(diag, PM_SEV_ERROR, NULL, 0, NULL,
                     "limiter ceiling %g dBTP is out of range; use %g to %g dBTP (-1 is usual)",
-                    config->ceiling_dbtp, PM_LIMITER_CEILING_MIN_DBTP,
-                    PM_LIMITER_CEILING_MAX_DBTP);
+                    config->ceiling_dbtp, PM_LIMITER_CEILING_MIN_DBTP, PM_LIMITER_CEILING_MAX_DBTP);
         valid = 0;
     }
     if (!(config->release_sec >= PM_LIMITER_RELEASE_MIN_SEC &&
