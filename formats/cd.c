@@ -375,10 +375,11 @@ static pm_format_stage *new_stage(const pm_project *p, const char *dir)
     return st;
 }
 
-static pm_status cd_prepare(const pm_project *p, const char *dir, uint64_t seed,
+static pm_status cd_prepare(const pm_project *p, const char *dir, uint64_t seed, int threads,
                             pm_format_stage **stage, pm_target_config **targets, size_t *count,
                             pm_diag *diag)
 {
+    (void)threads; /* the CD's finish is one sequence of checks */
     const pm_plan *plan = p->plan;
     const pm_cd_target *cd = &p->cd;
     if (!plan->has_cd || plan->first_track >= plan->item_count) {

@@ -38,9 +38,10 @@ typedef struct pm_format_ops {
     /*
      * The format's targets for p, writing under dir (the format's folder, which exists), into a
      * new array *targets of *count (owned by the stage; valid until free). seed: the project's
-     * dither seed, the same on every render.
+     * dither seed, the same on every render. threads: how many the render may use (-j), for
+     * the format's own work in finish.
      */
-    pm_status (*prepare)(const pm_project *p, const char *dir, uint64_t seed,
+    pm_status (*prepare)(const pm_project *p, const char *dir, uint64_t seed, int threads,
                          pm_format_stage **stage, pm_target_config **targets, size_t *count,
                          pm_diag *diag);
     /*
@@ -56,9 +57,10 @@ typedef struct pm_format_ops {
     /*
      * Prove the format's files in dir (the format's folder) against p and p->plan, reading
      * everything back from disk and nothing from the render's memory: the same checks finish
-     * ends with. Each check goes to checks (up to max_checks; *check_count is advanced) and
-     * each failure to diag naming the file. Returns PM_OK when the checks could run (failed
-     * checks are in checks), or the status of what stopped them (memory).
+     * ends with, on as many threads as there are cores. Each check goes to checks (up to
+     * max_checks; *check_count is advanced) and each failure to diag naming the file. Returns
+     * PM_OK when the checks could run (failed checks are in checks), or the status of what
+     * stopped them (memory).
      */
     pm_status (*verify)(const pm_project *p, const char *dir, pm_format_check *checks,
                         size_t max_checks, size_t *check_count, pm_diag *diag);

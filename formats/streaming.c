@@ -241,7 +241,7 @@ static pm_status read_back(pm_streaming_out *o)
     int subformat = pm_streaming_sf_format(codec_of(o, 0), o->bits) & SF_FORMAT_SUBMASK;
     pm_status status =
         pm_streaming_read_files(o->temps, o->file_count, o->joined_start, o->joined_end, o->rate,
-                                subformat, o->bits, &o->read);
+                                subformat, o->bits, o->owner->threads, &o->read);
     for (size_t i = 0; status == PM_OK && i < o->file_count; i++)
         if (!o->read.opened[i] || !o->read.format_ok[i]) {
             fail(o, o->files[i].path, "does not decode as it was written");
@@ -470,8 +470,8 @@ static pm_status out_init(pm_format_stage *st, pm_streaming_out *o, size_t targe
 }
 
 static pm_status streaming_prepare(const pm_project *p, const char *dir, uint64_t seed,
-                                   pm_format_stage **stage, pm_target_config **targets,
-                                   size_t *count, pm_diag *diag)
+                                   int threads, pm_format_stage **stage,
+                                   pm_target_config **targets, size_t *count, pm_diag *diag)
 {
     *stage = NULL;
     *targets = NULL;
@@ -480,6 +480,7 @@ static pm_status streaming_prepare(const pm_project *p, const char *dir, uint64_
     if (!st)
         return PM_ERR_NOMEM;
     st->p = p;
+    st->threads = threads;
     snprintf(st->dir, sizeof st->dir, "%s", dir);
     size_t most = p->streaming_count * PM_STREAMING_CODECS;
     st->outs = pm_alloc_zeroed(most ? most : 1, sizeof *st->outs);

@@ -125,6 +125,7 @@ struct pm_format_stage {
     pm_target_config *configs; /* out_count of them, for render */
     pm_artwork art;            /* the album's picture for the tags, when has_art */
     int has_art;
+    int threads;               /* the render's -j: reading back may use two */
 };
 
 /* ---- streaming_write.c --------------------------------------------------------------------- */
@@ -157,10 +158,11 @@ pm_status pm_streaming_ogg_serial(const char *path, uint32_t serial, char *why,
 /* Read the n files at paths in order (start/end: each one's planned span in the files joined)
  * into r (the caller finishes it with pm_streaming_read_fini): bits 16 or 24 read as those
  * words, anything else as floats. A file that cannot be opened is left out (opened 0).
- * PM_ERR_NOMEM; PM_ERR_INTERNAL when the meter refuses. */
+ * The meters run on a second thread when threads > 1. PM_ERR_NOMEM; PM_ERR_INTERNAL when the
+ * meter refuses. */
 pm_status pm_streaming_read_files(const char *const *paths, size_t n, const int64_t *start,
                                   const int64_t *end, long rate, int subformat, int bits,
-                                  pm_streaming_read *r) PM_WARN_UNUSED;
+                                  int threads, pm_streaming_read *r) PM_WARN_UNUSED;
 void pm_streaming_read_fini(pm_streaming_read *r);
 
 /* The larger channel's true peak of r, in dBTP. */
@@ -189,6 +191,10 @@ void pm_streaming_hash_samples(pm_sha256 *hash, const int32_t *ints, const float
 
 pm_status pm_streaming_verify(const pm_project *p, const char *dir, pm_format_check *checks,
                               size_t max_checks, size_t *check_count, pm_diag *diag) PM_WARN_UNUSED;
+/* The same on at most threads threads (render's -j). */
+pm_status pm_streaming_verify_on(const pm_project *p, const char *dir, int threads,
+                                 pm_format_check *checks, size_t max_checks, size_t *check_count,
+                                 pm_diag *diag) PM_WARN_UNUSED;
 pm_status pm_streaming_finish(struct pm_format_stage *stage, const pm_target_result *results,
                               pm_strbuf *report, pm_format_check *checks, size_t max_checks,
                               size_t *check_count, pm_diag *diag) PM_WARN_UNUSED;

@@ -16,6 +16,7 @@
 #include "alloc.h"
 #include "dsp/truepeak.h"
 #include "fsutil.h"
+#include "fan.h"
 #include "segmeter.h"
 #include "streaming.h"
 
@@ -26,6 +27,7 @@ typedef struct verifier {
     pm_format_check *checks;
     size_t max, *count;
     pm_diag *diag;
+    int threads;
 } verifier;
 
 /* What a format's files of one target should be, by the project and the plan alone. */
@@ -135,7 +137,7 @@ static pm_status verify_format(verifier *v, const char *dir, const pm_streaming_
     pm_status status = expected_init(&e, v->p, dir, s, codec);
     if (status == PM_OK)
         status = pm_streaming_read_files(e.path_list, e.files, e.start, e.end, e.rate,
-                                         expected_subformat(&e), e.bits, &r);
+                                         expected_subformat(&e), e.bits, v->threads, &r);
     int normalized = s->has_loudness && s->normalize != PM_NORMALIZE_NONE;
     const char *file = v->p->path;
     for (size_t i = 0; status == PM_OK && i < e.files; i++) {
@@ -198,7 +200,15 @@ static pm_status verify_format(verifier *v, const char *dir, const pm_streaming_
 pm_status pm_streaming_verify(const pm_project *p, const char *dir, pm_format_check *checks,
                               size_t max_checks, size_t *check_count, pm_diag *diag)
 {
-    verifier v = {.p = p, .checks = checks, .max = max_checks, .count = check_count, .diag = diag};
+    return pm_streaming_verify_on(p, dir, pm_cpu_count(), checks, max_checks, check_count, diag);
+}
+
+pm_status pm_streaming_verify_on(const pm_project *p, const char *dir, int threads,
+                                 pm_format_check *checks, size_t max_checks, size_t *check_count,
+                                 pm_diag *diag)
+{
+    verifier v = {.p = p, .checks = checks, .max = max_checks, .count = check_count, .diag = diag,
+                  .threads = threads};
     pm_artwork art;
     memset(&art, 0, sizeof art);
     pm_status status = PM_OK;
@@ -323,5 +333,5 @@ pm_status pm_streaming_finish(pm_format_stage *st, const pm_target_result *resul
     pm_strbuf_append(report, "\n  ]}");
     if (report->failed)
         return PM_ERR_NOMEM;
-    return pm_streaming_verify(p, st->dir, checks, max_checks, check_count, diag);
+    return pm_streaming_verify_on(p, st->dir, st->threads, checks, max_checks, check_count, diag);
 }

@@ -206,7 +206,7 @@ static pm_status meter_block(void *context, const double *const *block, size_t f
 
 pm_status pm_streaming_read_files(const char *const *paths, size_t n, const int64_t *start,
                                   const int64_t *end, long rate, int subformat, int bits,
-                                  pm_streaming_read *r)
+                                  int threads, pm_streaming_read *r)
 {
     memset(r, 0, sizeof *r);
     int32_t *ints = pm_alloc_array(2 * BLOCK, sizeof *ints);
@@ -228,11 +228,11 @@ pm_status pm_streaming_read_files(const char *const *paths, size_t n, const int6
      * K-weighted once and passes the true-peak interpolator once (segmeter.h). */
     status = pm_segmeter_init_lean(&m, (double)rate, PM_SEGMETER_LOUDNESS | PM_SEGMETER_TRUE_PEAK,
                                    start, end, n);
-    /* the meters on a thread of their own where there is a second core, beside the decoding
-     * and the hashing on this one (fan.h: the figures do not depend on it) */
+    /* the meters on a thread of their own when threads allow, beside the decoding and the
+     * hashing on this one (fan.h: the figures do not depend on it) */
     const pm_fan_consumer meters = {meter_block, NULL, &m};
     if (status == PM_OK)
-        status = pm_fan_new(&meters, 1, 2, BLOCK, pm_cpu_count(), &fan);
+        status = pm_fan_new(&meters, 1, 2, BLOCK, threads, &fan);
     pm_sha256 h;
     pm_sha256_init(&h);
     /* 16 and 24 bit as the words the writer hashed; floats as floats: a lossy decoder's

@@ -380,9 +380,10 @@ nomem:
 }
 
 static pm_status vinyl_prepare(const pm_project *p, const char *dir, uint64_t seed,
-                               pm_format_stage **stage, pm_target_config **targets,
+                               int threads, pm_format_stage **stage, pm_target_config **targets,
                                size_t *count, pm_diag *diag)
 {
+    (void)threads; /* the sides are read back one after the other */
     const pm_vinyl_target *v = &p->vinyl;
     *stage = NULL;
     *targets = NULL;

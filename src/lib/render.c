@@ -570,7 +570,7 @@ static pm_status render_formats(const pm_project *p, const char *partial, uint64
             break;
         }
         ops[formats] = pm_formats[i];
-        status = pm_formats[i]->prepare(p, dir, seed, &stages[formats], &targets[formats],
+        status = pm_formats[i]->prepare(p, dir, seed, jobs, &stages[formats], &targets[formats],
                                         &counts[formats], diag);
         total += counts[formats];
         formats++;
