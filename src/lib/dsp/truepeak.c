@@ -486,12 +486,12 @@ static void run_channel(pm_truepeak *meter, channel_state *ch, int64_t base)
         double in_max = largest_magnitude(x + first + 1 - HALF, count + TAPS - 1);
         if (in_max == 0.0 || in_max * meter->gain_bound + DBL_MIN <= ceiling)
             continue;
-        uint64_t todo = count == SKIP_BLOCK ? ~(uint64_t)0 : ((uint64_t)1 << count) - 1;
+        uint64_t undecided = count == SKIP_BLOCK ? ~(uint64_t)0 : ((uint64_t)1 << count) - 1;
         if (screening && in_max <= SCREEN_LIMIT)
-            todo = screen(meter, ch, first, count, in_max);
+            undecided = screen(meter, ch, first, count, in_max);
         size_t points[SKIP_BLOCK], n_points = 0;
-        for (; todo; todo &= todo - 1)
-            points[n_points++] = first + (size_t)__builtin_ctzll(todo);
+        for (; undecided; undecided &= undecided - 1)
+            points[n_points++] = first + (size_t)__builtin_ctzll(undecided);
         if (n_points == 0)
             continue;
         double peak = ch->max;
