@@ -442,12 +442,72 @@ typedef double bq_v4 __attribute__((vector_size(4 * sizeof(double))));
 typedef int64_t bq_v4i __attribute__((vector_size(4 * sizeof(int64_t))));
 
 /*
- * The four filters in the lanes of one vector: (first section, channel a), (first, b),
- * (second, a), (second, b), the second section one sample behind the first so that its input
- * is ready. Every lane does pm_biquad_tick's operations in pm_biquad_tick's order (no fused
- * multiply-add: -ffp-contract=off), so the output is the scalar cascade's bit for bit; the
- * lanes' chains run at once instead of being interleaved by the processor.
+ * The four filters of a cascade of two sections over two channels, in the lanes of one vector:
+ * (first section, channel a), (first, b), (second, a), (second, b), the second section one
+ * sample behind the first so that its input is ready. Every lane does pm_biquad_tick's
+ * operations in pm_biquad_tick's order (no fused multiply-add: -ffp-contract=off), so the
+ * output is the scalar cascade's bit for bit; the lanes' chains run at once instead of being
+ * interleaved by the processor.
  */
+typedef struct lanes {
+    pm_biquad s0, s1;
+    pm_biquad_state *a_states, *b_states;
+    double *a, *b;
+    bq_v4 b0, b1, b2, a1, a2, z1, z2;
+    double first_a, first_b; /* the first section's last output, for the second */
+} lanes;
+
+static inline __attribute__((always_inline)) lanes
+lanes_begin(const pm_biquad sections[2], pm_biquad_state a_states[2],
+            pm_biquad_state b_states[2], double *a, double *b)
+{
+    lanes l = {.s0 = sections[0], .s1 = sections[1], .a_states = a_states,
+               .b_states = b_states, .a = a, .b = b};
+    double a01 = a_states[0].z1, a02 = a_states[0].z2;
+    double b01 = b_states[0].z1, b02 = b_states[0].z2;
+    /* the first sample through the first section alone: the second has no input yet */
+    l.first_a = pm_biquad_tick(&l.s0, &a01, &a02, a[0]);
+    l.first_b = pm_biquad_tick(&l.s0, &b01, &b02, b[0]);
+    l.b0 = (bq_v4){l.s0.b0, l.s0.b0, l.s1.b0, l.s1.b0};
+    l.b1 = (bq_v4){l.s0.b1, l.s0.b1, l.s1.b1, l.s1.b1};
+    l.b2 = (bq_v4){l.s0.b2, l.s0.b2, l.s1.b2, l.s1.b2};
+    l.a1 = (bq_v4){l.s0.a1, l.s0.a1, l.s1.a1, l.s1.a1};
+    l.a2 = (bq_v4){l.s0.a2, l.s0.a2, l.s1.a2, l.s1.a2};
+    l.z1 = (bq_v4){a01, b01, a_states[1].z1, b_states[1].z1};
+    l.z2 = (bq_v4){a02, b02, a_states[1].z2, b_states[1].z2};
+    return l;
+}
+
+/* Sample i through the first section, sample i - 1 through the second. */
+static inline __attribute__((always_inline)) void lanes_step(lanes *l, size_t i)
+{
+    const bq_v4 flush = {PM_BIQUAD_FLUSH, PM_BIQUAD_FLUSH, PM_BIQUAD_FLUSH, PM_BIQUAD_FLUSH};
+    bq_v4 x = {l->a[i], l->b[i], l->first_a, l->first_b};
+    bq_v4 y = l->b0 * x + l->z1;
+    /* pm_biquad_tick's flush of a tail under PM_BIQUAD_FLUSH (a NaN passes) */
+    bq_v4i tiny = (y < flush) & (y > -flush);
+    y = (bq_v4)((bq_v4i)y & ~tiny);
+    l->z1 = l->b1 * x - l->a1 * y + l->z2;
+    l->z2 = l->b2 * x - l->a2 * y;
+    l->a[i - 1] = y[2];
+    l->b[i - 1] = y[3];
+    l->first_a = y[0];
+    l->first_b = y[1];
+}
+
+/* The last sample through the second section alone; keep the states. */
+static inline __attribute__((always_inline)) void lanes_end(lanes *l, size_t frames)
+{
+    double a01 = l->z1[0], b01 = l->z1[1], a11 = l->z1[2], b11 = l->z1[3];
+    double a02 = l->z2[0], b02 = l->z2[1], a12 = l->z2[2], b12 = l->z2[3];
+    l->a[frames - 1] = pm_biquad_tick(&l->s1, &a11, &a12, l->first_a);
+    l->b[frames - 1] = pm_biquad_tick(&l->s1, &b11, &b12, l->first_b);
+    keep_state(&l->a_states[0], a01, a02);
+    keep_state(&l->a_states[1], a11, a12);
+    keep_state(&l->b_states[0], b01, b02);
+    keep_state(&l->b_states[1], b11, b12);
+}
+
 __attribute__((target_clones("avx2", "default"))) void
 pm_biquad_process_cascade2_pair(const pm_biquad sections[2], pm_biquad_state a_states[2],
                                 pm_biquad_state b_states[2], double *restrict a,
@@ -455,37 +515,29 @@ pm_biquad_process_cascade2_pair(const pm_biquad sections[2], pm_biquad_state a_s
 {
     if (frames == 0)
         return;
-    pm_biquad s0 = sections[0], s1 = sections[1];
-    double a01 = a_states[0].z1, a02 = a_states[0].z2, a11 = a_states[1].z1, a12 = a_states[1].z2;
-    double b01 = b_states[0].z1, b02 = b_states[0].z2, b11 = b_states[1].z1, b12 = b_states[1].z2;
-    /* the first sample through the first section alone: the second has no input yet */
-    double first_a = pm_biquad_tick(&s0, &a01, &a02, a[0]);
-    double first_b = pm_biquad_tick(&s0, &b01, &b02, b[0]);
-    const bq_v4 b0 = {s0.b0, s0.b0, s1.b0, s1.b0}, b1 = {s0.b1, s0.b1, s1.b1, s1.b1},
-                b2 = {s0.b2, s0.b2, s1.b2, s1.b2}, a1 = {s0.a1, s0.a1, s1.a1, s1.a1},
-                a2 = {s0.a2, s0.a2, s1.a2, s1.a2};
-    const bq_v4 flush = {PM_BIQUAD_FLUSH, PM_BIQUAD_FLUSH, PM_BIQUAD_FLUSH, PM_BIQUAD_FLUSH};
-    bq_v4 z1 = {a01, b01, a11, b11}, z2 = {a02, b02, a12, b12};
+    lanes l = lanes_begin(sections, a_states, b_states, a, b);
+    for (size_t i = 1; i < frames; i++)
+        lanes_step(&l, i);
+    lanes_end(&l, frames);
+}
+
+/* Two independent sets of lanes in one loop: neither waits on the other, so the processor runs
+ * the second in the first's latency, nearly for free. */
+__attribute__((target_clones("avx2", "default"))) void
+pm_biquad_process_cascade2_two_pairs(const pm_biquad sections[2], pm_biquad_state a_states[2],
+                                     pm_biquad_state b_states[2], double *restrict a,
+                                     double *restrict b, const pm_biquad other_sections[2],
+                                     pm_biquad_state c_states[2], pm_biquad_state d_states[2],
+                                     double *restrict c, double *restrict d, size_t frames)
+{
+    if (frames == 0)
+        return;
+    lanes l = lanes_begin(sections, a_states, b_states, a, b);
+    lanes m = lanes_begin(other_sections, c_states, d_states, c, d);
     for (size_t i = 1; i < frames; i++) {
-        bq_v4 x = {a[i], b[i], first_a, first_b};
-        bq_v4 y = b0 * x + z1;
-        /* pm_biquad_tick's flush of a tail under PM_BIQUAD_FLUSH (a NaN passes) */
-        bq_v4i tiny = (y < flush) & (y > -flush);
-        y = (bq_v4)((bq_v4i)y & ~tiny);
-        z1 = b1 * x - a1 * y + z2;
-        z2 = b2 * x - a2 * y;
-        a[i - 1] = y[2];
-        b[i - 1] = y[3];
-        first_a = y[0];
-        first_b = y[1];
+        lanes_step(&l, i);
+        lanes_step(&m, i);
     }
-    a01 = z1[0], b01 = z1[1], a11 = z1[2], b11 = z1[3];
-    a02 = z2[0], b02 = z2[1], a12 = z2[2], b12 = z2[3];
-    /* the last sample through the second section alone */
-    a[frames - 1] = pm_biquad_tick(&s1, &a11, &a12, first_a);
-    b[frames - 1] = pm_biquad_tick(&s1, &b11, &b12, first_b);
-    keep_state(&a_states[0], a01, a02);
-    keep_state(&a_states[1], a11, a12);
-    keep_state(&b_states[0], b01, b02);
-    keep_state(&b_states[1], b11, b12);
+    lanes_end(&l, frames);
+    lanes_end(&m, frames);
 }

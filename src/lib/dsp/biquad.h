@@ -148,6 +148,20 @@ void pm_biquad_process_cascade2_pair(const pm_biquad sections[2], pm_biquad_stat
                                      size_t frames);
 
 /*
+ * pm_biquad_process_cascade2_pair twice - channels a and b through sections, c and d through
+ * other_sections - in one loop, with the same output bit for bit. Each pair's recursion is
+ * latency-bound, so the second pair costs little: for a meter's K-weighting beside its 300 Hz
+ * low-pass.
+ */
+void pm_biquad_process_cascade2_two_pairs(const pm_biquad sections[2],
+                                          pm_biquad_state a_states[2],
+                                          pm_biquad_state b_states[2], double *a, double *b,
+                                          const pm_biquad other_sections[2],
+                                          pm_biquad_state c_states[2],
+                                          pm_biquad_state d_states[2], double *c, double *d,
+                                          size_t frames);
+
+/*
  * One sample through one section (TDF-II), for loops that interleave other work per sample; z1
  * and z2 are the state, best held in the caller's locals. The same arithmetic as
  * pm_biquad_process, so either gives identical output.

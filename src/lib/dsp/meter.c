@@ -62,7 +62,8 @@ struct pm_meter {
     size_t hops_seen;
     double min_lf, min_lf_sec;
 
-    double *scratch[PM_METER_MAX_CHANNELS]; /* CHUNK frames each: K-weighted, then low-passed */
+    double *scratch[PM_METER_MAX_CHANNELS]; /* CHUNK frames each: K-weighted */
+    double *low[2];                         /* CHUNK frames each: channels 0 and 1 low-passed */
     double *energy;                         /* CHUNK: each frame's weighted K-energy */
     double *interleaved;                    /* CHUNK * channels, for libebur128 */
 };
@@ -125,6 +126,9 @@ pm_status pm_meter_new(int channels, double rate_hz, unsigned flags, pm_meter **
     for (int c = 0; c < channels; c++)
         if (!(m->scratch[c] = pm_alloc_array(CHUNK, sizeof(double))))
             goto fail;
+    for (int c = 0; c < 2; c++)
+        if (!(m->low[c] = pm_alloc_array(CHUNK, sizeof(double))))
+            goto fail;
     if (!(m->energy = pm_alloc_array(CHUNK, sizeof(double))))
         goto fail;
     pm_meter_design_k_weighting(rate_hz, m->k_filter);
@@ -159,6 +163,8 @@ void pm_meter_free(pm_meter *meter)
     pm_truepeak_free(meter->truepeak);
     for (int c = 0; c < PM_METER_MAX_CHANNELS; c++)
         free(meter->scratch[c]);
+    free(meter->low[0]);
+    free(meter->low[1]);
     free(meter->energy);
     free(meter->interleaved);
     free(meter);
@@ -255,6 +261,16 @@ static pm_status measure_chunk(pm_meter *m, const double *const *in, size_t n)
     for (int c = 0; c < channels; c++)
         memcpy(m->scratch[c], in[c], n * sizeof(double));
     int paired = 0;
+    if (channels >= 2) {
+        /* channels 0 and 1 K-weighted and low-passed below 300 Hz in one loop */
+        memcpy(m->low[0], in[0], n * sizeof(double));
+        memcpy(m->low[1], in[1], n * sizeof(double));
+        pm_biquad_process_cascade2_two_pairs(m->k_filter, m->k_state[0], m->k_state[1],
+                                             m->scratch[0], m->scratch[1], m->lf_filter,
+                                             m->lf_state[0], m->lf_state[1], m->low[0],
+                                             m->low[1], n);
+        paired = 2;
+    }
     for (; paired + 1 < channels; paired += 2)
         pm_biquad_process_cascade2_pair(m->k_filter, m->k_state[paired], m->k_state[paired + 1],
                                         m->scratch[paired], m->scratch[paired + 1], n);
@@ -287,15 +303,11 @@ static pm_status measure_chunk(pm_meter *m, const double *const *in, size_t n)
     /* below 300 Hz, channels 0 and 1 */
     if (channels < 2)
         return status;
-    memcpy(m->scratch[0], in[0], n * sizeof(double));
-    memcpy(m->scratch[1], in[1], n * sizeof(double));
-    pm_biquad_process_cascade2_pair(m->lf_filter, m->lf_state[0], m->lf_state[1], m->scratch[0],
-                                    m->scratch[1], n);
     i = 0;
     while (i < n) {
         size_t take = m->hop_frames - m->hop_fill;
         take = take < n - i ? take : n - i;
-        const double *l = m->scratch[0] + i, *r = m->scratch[1] + i;
+        const double *l = m->low[0] + i, *r = m->low[1] + i;
         lf_sums h = m->hop;
         for (size_t j = 0; j < take; j++) {
             h.lr += l[j] * r[j];
