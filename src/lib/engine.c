@@ -31,7 +31,7 @@ typedef struct run {
     pm_resampler_engine engine;
     pm_item **open; /* items[i] open while the current block overlaps it */
     size_t next_to_open;
-    double *mix[CHANNELS], *part[CHANNELS];
+    double *mix[CHANNELS];
 } run;
 
 static void close_all(run *r)
@@ -56,7 +56,8 @@ static pm_status mix_item(run *r, size_t i, int64_t pos, int64_t from, int64_t t
     }
     while (from < to) {
         size_t want = (size_t)(to - from), got = 0;
-        pm_status status = pm_item_read(r->open[i], r->part, want, &got);
+        const double *part[CHANNELS];
+        pm_status status = pm_item_next(r->open[i], want, part, &got);
         if (status != PM_OK)
             return status;
         if (got == 0)
@@ -69,8 +70,8 @@ static pm_status mix_item(run *r, size_t i, int64_t pos, int64_t from, int64_t t
             if (t >= out_start)
                 g *= pm_crossfade_out_gain(t - out_start, out_length);
             size_t m = (size_t)(t - pos);
-            r->mix[0][m] += g * r->part[0][k];
-            r->mix[1][m] += g * r->part[1][k];
+            r->mix[0][m] += g * part[0][k];
+            r->mix[1][m] += g * part[1][k];
         }
         from += (int64_t)got;
     }
@@ -124,8 +125,7 @@ pm_status pm_engine_master(const pm_project *p, pm_block_sink sink, void *sink_c
     if (!r.open)
         goto done;
     for (int c = 0; c < CHANNELS; c++)
-        if (!(r.mix[c] = pm_alloc_array(PM_ENGINE_BLOCK, sizeof(double))) ||
-            !(r.part[c] = pm_alloc_array(PM_ENGINE_BLOCK, sizeof(double))))
+        if (!(r.mix[c] = pm_alloc_array(PM_ENGINE_BLOCK, sizeof(double))))
             goto done;
     pm_stage **stages = NULL;
     size_t count = 0;
@@ -156,10 +156,8 @@ done:
     if (r.open)
         close_all(&r);
     free(r.open);
-    for (int c = 0; c < CHANNELS; c++) {
+    for (int c = 0; c < CHANNELS; c++)
         free(r.mix[c]);
-        free(r.part[c]);
-    }
     pm_pipeline_free(album);
     return status;
 }

@@ -15,7 +15,7 @@
 enum {
     SOURCE_BLOCK = 4096, /* source frames read at a time */
     CHANNELS = 2,
-    MAX_READ = 4096 /* the most frames pm_item_read is asked for at once */
+    MAX_READ = 4096 /* the most frames pm_item_next hands out at once */
 };
 
 #define PI 3.14159265358979323846
@@ -28,13 +28,16 @@ struct pm_item {
     int source_channels;
     int64_t source_left; /* source frames still to read */
     pm_pipeline *pipeline;
+    /* The pipeline has no stage: the source is read straight into the ring, where the pipeline
+     * would only have handed the same block on to be copied there. */
+    int direct;
     int drained;
-    double *source[CHANNELS]; /* SOURCE_BLOCK frames each */
-    /* what the pipeline gave and pm_item_read has not taken yet: a ring of capacity frames */
+    double *source[CHANNELS]; /* SOURCE_BLOCK frames each; not used when direct */
+    /* what the pipeline gave and pm_item_next has not handed out yet: a ring of capacity frames */
     double *fifo[CHANNELS];
     size_t capacity, head, count;
     int64_t produced;  /* frames the pipeline has given so far */
-    int64_t delivered; /* frames pm_item_read has given so far */
+    int64_t delivered; /* frames pm_item_next has handed out so far */
     int overflow;
 };
 
@@ -172,9 +175,10 @@ pm_status pm_item_open(const pm_project *p, const pm_plan_item *it, pm_resampler
     /* Room for one read's worth, one push's output and the whole tail drain gives at once. */
     item->capacity = MAX_READ + format.max_block_frames + pm_pipeline_latency(item->pipeline) +
                      2 * SOURCE_BLOCK;
+    item->direct = pm_pipeline_stage_count(item->pipeline) == 0;
     status = PM_ERR_NOMEM;
     for (int c = 0; c < CHANNELS; c++)
-        if (!(item->source[c] = pm_alloc_array(SOURCE_BLOCK, sizeof(double))) ||
+        if ((!item->direct && !(item->source[c] = pm_alloc_array(SOURCE_BLOCK, sizeof(double)))) ||
             !(item->fifo[c] = pm_alloc_array(item->capacity, sizeof(double))))
             goto fail;
     *out = item;
@@ -184,13 +188,39 @@ fail:
     return status;
 }
 
-/* Read one block of the source and push it through; at the end, drain. */
+/* Where the next want source frames go: item->source, or when direct the free run of the ring at
+ * its tail, want cut to what fits there before the ring wraps. 0 when the ring is full. */
+static size_t source_target(pm_item *item, size_t want, double *into[CHANNELS])
+{
+    if (!item->direct) {
+        for (int c = 0; c < CHANNELS; c++)
+            into[c] = item->source[c];
+        return want;
+    }
+    size_t tail = (item->head + item->count) % item->capacity;
+    /* free frames from the tail on: up to the end of the array, or up to the head once the
+     * frames held wrap round */
+    size_t to_end = item->capacity - tail, unused = item->capacity - item->count;
+    size_t room = to_end < unused ? to_end : unused;
+    for (int c = 0; c < CHANNELS; c++)
+        into[c] = item->fifo[c] + tail;
+    return want < room ? want : room;
+}
+
+/* Read one block of the source and push it through (or, when direct, into the ring); at the end,
+ * drain. */
 static pm_status refill(pm_item *item)
 {
     const pm_track *t = item->it->track;
     if (item->source_left > 0) {
         size_t want = item->source_left < SOURCE_BLOCK ? (size_t)item->source_left : SOURCE_BLOCK;
-        size_t got = pm_audiofile_read(item->file, item->source, want);
+        double *into[CHANNELS];
+        want = source_target(item, want, into);
+        if (want == 0) {
+            item->overflow = 1;
+            return PM_ERR_INTERNAL;
+        }
+        size_t got = pm_audiofile_read(item->file, into, want);
         if (got != want) {
             pm_diag_add(item->diag, PM_SEV_ERROR, item->project->path, t->line, NULL,
                         "source \"%s\" ended or failed %lld frames early", t->src,
@@ -198,16 +228,20 @@ static pm_status refill(pm_item *item)
             return PM_ERR_IO;
         }
         if (item->source_channels == 1)
-            memcpy(item->source[1], item->source[0], got * sizeof(double));
+            memcpy(into[1], into[0], got * sizeof(double));
         item->source_left -= (int64_t)got;
-        return pm_pipeline_push(item->pipeline, (const double *const *)item->source, got,
-                                to_fifo, item);
+        if (item->direct) {
+            item->count += got;
+            item->produced += (int64_t)got;
+            return PM_OK;
+        }
+        return pm_pipeline_push(item->pipeline, (const double *const *)into, got, to_fifo, item);
     }
     item->drained = 1;
     return pm_pipeline_drain(item->pipeline, to_fifo, item);
 }
 
-pm_status pm_item_read(pm_item *item, double *const *out, size_t frames, size_t *got)
+pm_status pm_item_next(pm_item *item, size_t frames, const double *block[CHANNELS], size_t *got)
 {
     *got = 0;
     int64_t left = item->it->length - item->delivered;
@@ -227,15 +261,17 @@ pm_status pm_item_read(pm_item *item, double *const *out, size_t frames, size_t 
                     item->it->number, (long long)item->produced, (long long)item->it->length);
         return PM_ERR_INTERNAL;
     }
-    for (int c = 0; c < CHANNELS; c++) {
-        size_t first = frames < item->capacity - item->head ? frames : item->capacity - item->head;
-        memcpy(out[c], item->fifo[c] + item->head, first * sizeof(double));
-        memcpy(out[c] + first, item->fifo[c], (frames - first) * sizeof(double));
-    }
+    /* Handed out in place: up to where the ring wraps, the rest on the next call. */
+    if (frames > item->capacity - item->head)
+        frames = item->capacity - item->head;
+    double *run[CHANNELS];
+    for (int c = 0; c < CHANNELS; c++)
+        run[c] = item->fifo[c] + item->head;
     item->head = (item->head + frames) % item->capacity;
     item->count -= frames;
 
-    /* The track's fades: fade-in over its first frames, fade-out over its last. */
+    /* The track's fades: fade-in over its first frames, fade-out over its last. The frames are
+     * the ring's, already taken out of it, so they are faded where they lie. */
     const pm_track *t = item->it->track;
     int64_t length = item->it->length, fade_in = item->it->fade_in, fade_out = item->it->fade_out;
     for (size_t i = 0; i < frames; i++) {
@@ -247,9 +283,11 @@ pm_status pm_item_read(pm_item *item, double *const *out, size_t frames, size_t 
             g *= pm_fade_in_gain(t->fade_curve, length - 1 - j, fade_out);
         if (g != 1.0)
             for (int c = 0; c < CHANNELS; c++)
-                out[c][i] *= g;
+                run[c][i] *= g;
     }
     item->delivered += (int64_t)frames;
+    for (int c = 0; c < CHANNELS; c++)
+        block[c] = run[c];
     *got = frames;
     return PM_OK;
 }

@@ -27,11 +27,15 @@ pm_status pm_item_open(const pm_project *p, const pm_plan_item *it, pm_resampler
 void pm_item_close(pm_item *item);
 
 /*
- * The next frames frames of the item (fewer only at its end: the total is the plan's length),
- * planar, 2 channels. PM_ERR_IO when the source fails to read (in diag), PM_ERR_INTERNAL when
- * the chain gives a different length than planned.
+ * The next frames of the item, at most frames of them, planar, 2 channels, its fades applied:
+ * block[0] and block[1] receive pointers into the item's own buffer, borrowed until the next call
+ * on item or pm_item_close(). The read is taken as it is, so the caller need not copy what it
+ * mixes. *got is below frames where that buffer wraps round (call again for the rest) and at the
+ * item's end, 0 only there: over the whole item the frames given are the plan's length.
+ * PM_ERR_IO when the source fails to read (in diag), PM_ERR_INTERNAL when the chain gives a
+ * different length than planned.
  */
-pm_status pm_item_read(pm_item *item, double *const *out, size_t frames,
+pm_status pm_item_next(pm_item *item, size_t frames, const double *block[2],
                        size_t *got) PM_WARN_UNUSED;
 
 /* The fade gain at position j (0-based) of a fade of length frames: 0 at j = 0, rising to 1,
