@@ -7,6 +7,7 @@
 
 #include "alloc.h"
 #include "dsp/meter_gate.h"
+#include "dsp/stage.h"
 #include "dsp/truepeak.h"
 #include "segmeter.h"
 
@@ -168,7 +169,7 @@ static void sample_peaks(const double *const *in, size_t offset, size_t frames,
     for (int c = 0; c < CHANNELS; c++) {
         double p = peak[c];
         for (size_t i = offset; i < offset + frames; i++)
-            p = fmax(p, fabs(in[c][i]));
+            p = pm_larger(p, fabs(in[c][i]));
         peak[c] = p;
     }
 }

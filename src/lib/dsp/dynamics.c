@@ -276,11 +276,11 @@ static inline double compressor_level(compressor_stage *cs, const double *const 
     double level = 0;
     if (cs->p.detection == PM_COMPRESSOR_PEAK) {
         for (int c = 0; c < cs->channels; c++)
-            level = fmax(level, detector_magnitude(in[c][i]));
+            level = pm_larger(level, detector_magnitude(in[c][i]));
         return hold_push(&cs->hold, level);
     }
     for (int c = 0; c < cs->channels; c++)
-        level = fmax(level, mean_square_push(&cs->ms[c], detector_magnitude(in[c][i])));
+        level = pm_larger(level, mean_square_push(&cs->ms[c], detector_magnitude(in[c][i])));
     return level;
 }
 
@@ -528,7 +528,7 @@ static void deess_chunk(deess_stage *ds, const double *const *in, double *const 
     for (size_t i = 0; i < n; i++) {
         double level = 0;
         for (int c = 0; c < ds->channels; c++)
-            level = fmax(level, detector_magnitude(ds->band[c][i]));
+            level = pm_larger(level, detector_magnitude(ds->band[c][i]));
         level = hold_push(&ds->hold, level);
         if (level != ds->last_level) {
             ds->last_level = level;

@@ -31,6 +31,14 @@
 
 #include "premaster.h"
 
+/* The larger of a running maximum and a sample's magnitude x, for per-sample loops: fmax gives
+ * the same (a NaN x leaves the maximum as it is; the maximum itself is never NaN) but is a call
+ * into the C library for every sample. */
+static inline double pm_larger(double maximum, double x)
+{
+    return x > maximum ? x : maximum;
+}
+
 /* The engine is stereo: mono sources feed both channels. Analysis handles wider files apart. */
 #define PM_STAGE_MAX_CHANNELS 2
 
