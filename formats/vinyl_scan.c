@@ -130,26 +130,107 @@ static void sib_done(pm_vinyl_scan *s)
     s->sib_fill = 0;
 }
 
-/* A block through a cascade, each section over the whole block with its state in locals (a
- * state kept in memory would put a store and a load in every sample's chain). Each sample's
- * arithmetic is that of the section alone, in its order. out may be in. */
-static void cascade(const pm_biquad *sec, pm_biquad_state *st, size_t n, const double *in,
-                    double *out, size_t frames)
+/*
+ * The filters are 36 sections a frame (four cascades per channel, and the mono-bass check's two
+ * eighth-order ones), and each section's recursion waits on its previous sample. So they run
+ * in rounds - round k takes section k of every cascade that has one, over the whole block, in
+ * place - with up to four sections of a round in one loop: their chains are independent, and
+ * the processor runs them side by side in the time one takes (about 3x the speed of one section
+ * at a time). Each sample's arithmetic is that of its section alone, in its order, so the
+ * figures are the same bit for bit.
+ */
+typedef struct section_run {
+    const pm_biquad *section;
+    pm_biquad_state *state;
+    double *x; /* filtered in place */
+} section_run;
+
+#define SECTION_LOCALS(j, r)                                                                    \
+    const double b0##j = (r).section->b0, b1##j = (r).section->b1, b2##j = (r).section->b2,     \
+                 a1##j = (r).section->a1, a2##j = (r).section->a2;                              \
+    double z1##j = (r).state->z1, z2##j = (r).state->z2;                                        \
+    double *x##j = (r).x
+
+#define SECTION_TICK(j, i)                                                                      \
+    do {                                                                                        \
+        double in##j = x##j[i], y##j = b0##j * in##j + z1##j;                                   \
+        z1##j = b1##j * in##j - a1##j * y##j + z2##j;                                           \
+        z2##j = b2##j * in##j - a2##j * y##j;                                                   \
+        x##j[i] = y##j;                                                                         \
+    } while (0)
+
+#define SECTION_KEEP(j, r)                                                                      \
+    do {                                                                                        \
+        (r).state->z1 = z1##j;                                                                  \
+        (r).state->z2 = z2##j;                                                                  \
+    } while (0)
+
+static void run_four(const section_run *r, size_t frames)
 {
-    if (out != in)
-        memcpy(out, in, frames * sizeof *out);
-    for (size_t k = 0; k < n; k++) {
-        const double b0 = sec[k].b0, b1 = sec[k].b1, b2 = sec[k].b2, a1 = sec[k].a1,
-                     a2 = sec[k].a2;
-        double z1 = st[k].z1, z2 = st[k].z2;
-        for (size_t i = 0; i < frames; i++) {
-            double x = out[i], y = b0 * x + z1;
-            z1 = b1 * x - a1 * y + z2;
-            z2 = b2 * x - a2 * y;
-            out[i] = y;
+    SECTION_LOCALS(0, r[0]);
+    SECTION_LOCALS(1, r[1]);
+    SECTION_LOCALS(2, r[2]);
+    SECTION_LOCALS(3, r[3]);
+    for (size_t i = 0; i < frames; i++) {
+        SECTION_TICK(0, i);
+        SECTION_TICK(1, i);
+        SECTION_TICK(2, i);
+        SECTION_TICK(3, i);
+    }
+    SECTION_KEEP(0, r[0]);
+    SECTION_KEEP(1, r[1]);
+    SECTION_KEEP(2, r[2]);
+    SECTION_KEEP(3, r[3]);
+}
+
+static void run_two(const section_run *r, size_t frames)
+{
+    SECTION_LOCALS(0, r[0]);
+    SECTION_LOCALS(1, r[1]);
+    for (size_t i = 0; i < frames; i++) {
+        SECTION_TICK(0, i);
+        SECTION_TICK(1, i);
+    }
+    SECTION_KEEP(0, r[0]);
+    SECTION_KEEP(1, r[1]);
+}
+
+static void run_one(const section_run *r, size_t frames)
+{
+    SECTION_LOCALS(0, r[0]);
+    for (size_t i = 0; i < frames; i++)
+        SECTION_TICK(0, i);
+    SECTION_KEEP(0, r[0]);
+}
+
+/* A cascade of n sections with its states, over x in place. */
+typedef struct cascade_run {
+    const pm_biquad *sections;
+    pm_biquad_state *states;
+    size_t n;
+    double *x;
+} cascade_run;
+
+static void run_cascades(const cascade_run *c, size_t count, size_t frames)
+{
+    size_t most = 0;
+    for (size_t k = 0; k < count; k++)
+        most = c[k].n > most ? c[k].n : most;
+    for (size_t round = 0; round < most; round++) {
+        section_run r[16];
+        size_t used = 0;
+        for (size_t k = 0; k < count && used < 16; k++)
+            if (round < c[k].n)
+                r[used++] = (section_run){&c[k].sections[round], &c[k].states[round], c[k].x};
+        size_t i = 0;
+        for (; i + 4 <= used; i += 4)
+            run_four(r + i, frames);
+        if (i + 2 <= used) {
+            run_two(r + i, frames);
+            i += 2;
         }
-        st[k].z1 = z1;
-        st[k].z2 = z2;
+        if (i < used)
+            run_one(r + i, frames);
     }
 }
 
@@ -160,19 +241,38 @@ static void scan_block(pm_vinyl_scan *s, const double *left, const double *right
     const double *x[2] = {left, right};
     double *lf[2] = {s->work[0], s->work[1]}, *band[2] = {s->work[2], s->work[3]},
            *infra[2] = {s->work[4], s->work[5]}, *side = s->work[6], *mid = s->work[7];
+    /* the band: the high-pass's sections, then the low-pass's, as one cascade */
+    pm_biquad band_sections[4];
+    pm_biquad_state band_states[2][4];
+    size_t band_n = s->sib_hp_n + s->sib_lp_n;
+    memcpy(band_sections, s->sib_hp, s->sib_hp_n * sizeof *band_sections);
+    memcpy(band_sections + s->sib_hp_n, s->sib_lp, s->sib_lp_n * sizeof *band_sections);
+    cascade_run runs[8];
+    size_t count = 0;
     for (int c = 0; c < 2; c++) {
-        cascade(s->lf, s->lf_s[c], s->lf_n, x[c], lf[c], m);
-        cascade(s->sib_hp, s->sib_hp_s[c], s->sib_hp_n, x[c], band[c], m);
-        cascade(s->sib_lp, s->sib_lp_s[c], s->sib_lp_n, band[c], band[c], m);
-        cascade(s->infra, s->infra_s[c], s->infra_n, x[c], infra[c], m);
+        memcpy(band_states[c], s->sib_hp_s[c], s->sib_hp_n * sizeof band_states[c][0]);
+        memcpy(band_states[c] + s->sib_hp_n, s->sib_lp_s[c],
+               s->sib_lp_n * sizeof band_states[c][0]);
+        memcpy(lf[c], x[c], m * sizeof *lf[c]);
+        memcpy(band[c], x[c], m * sizeof *band[c]);
+        memcpy(infra[c], x[c], m * sizeof *infra[c]);
+        runs[count++] = (cascade_run){s->lf, s->lf_s[c], s->lf_n, lf[c]};
+        runs[count++] = (cascade_run){band_sections, band_states[c], band_n, band[c]};
+        runs[count++] = (cascade_run){s->infra, s->infra_s[c], s->infra_n, infra[c]};
     }
     if (s->side_lf) {
         for (size_t i = 0; i < m; i++) {
             side[i] = 0.5 * (left[i] - right[i]);
             mid[i] = 0.5 * (left[i] + right[i]);
         }
-        cascade(s->mono_lp, s->side_s, s->mono_n, side, side, m);
-        cascade(s->mono_lp, s->mid_s, s->mono_n, mid, mid, m);
+        runs[count++] = (cascade_run){s->mono_lp, s->side_s, s->mono_n, side};
+        runs[count++] = (cascade_run){s->mono_lp, s->mid_s, s->mono_n, mid};
+    }
+    run_cascades(runs, count, m);
+    for (int c = 0; c < 2; c++) {
+        memcpy(s->sib_hp_s[c], band_states[c], s->sib_hp_n * sizeof band_states[c][0]);
+        memcpy(s->sib_lp_s[c], band_states[c] + s->sib_hp_n,
+               s->sib_lp_n * sizeof band_states[c][0]);
     }
     for (size_t i = 0; i < m; i++) {
         for (int c = 0; c < 2; c++) {
