@@ -211,26 +211,39 @@ typedef struct cascade_run {
     double *x;
 } cascade_run;
 
+/* Every cascade's sections in order over the block, in loops of up to four sections that do not
+ * depend on each other: each loop takes the next section of the cascades with the most still
+ * to run (the mono-bass check's eighth-order pairs first), so that 36 sections take 9 loops. */
 static void run_cascades(const cascade_run *c, size_t count, size_t frames)
 {
-    size_t most = 0;
-    for (size_t k = 0; k < count; k++)
-        most = c[k].n > most ? c[k].n : most;
-    for (size_t round = 0; round < most; round++) {
-        section_run r[16];
+    size_t done[8] = {0};
+    for (;;) {
+        section_run r[4];
         size_t used = 0;
-        for (size_t k = 0; k < count && used < 16; k++)
-            if (round < c[k].n)
-                r[used++] = (section_run){&c[k].sections[round], &c[k].states[round], c[k].x};
-        size_t i = 0;
-        for (; i + 4 <= used; i += 4)
-            run_four(r + i, frames);
-        if (i + 2 <= used) {
-            run_two(r + i, frames);
-            i += 2;
+        unsigned char taken[8] = {0};
+        while (used < 4) {
+            size_t best = count;
+            for (size_t k = 0; k < count; k++)
+                if (!taken[k] && done[k] < c[k].n &&
+                    (best == count || c[k].n - done[k] > c[best].n - done[best]))
+                    best = k;
+            if (best == count)
+                break;
+            taken[best] = 1;
+            r[used++] = (section_run){&c[best].sections[done[best]],
+                                      &c[best].states[done[best]], c[best].x};
+            done[best]++;
         }
-        if (i < used)
-            run_one(r + i, frames);
+        if (used == 0)
+            break;
+        if (used == 4)
+            run_four(r, frames);
+        else if (used >= 2)
+            run_two(r, frames);
+        if (used == 3)
+            run_one(r + 2, frames);
+        else if (used == 1)
+            run_one(r, frames);
     }
 }
 
@@ -274,27 +287,54 @@ static void scan_block(pm_vinyl_scan *s, const double *left, const double *right
         memcpy(s->sib_lp_s[c], band_states[c] + s->sib_hp_n,
                s->sib_lp_n * sizeof band_states[c][0]);
     }
-    for (size_t i = 0; i < m; i++) {
-        for (int c = 0; c < 2; c++) {
-            s->energy += x[c][i] * x[c][i];
-            double b = band[c][i], f = infra[c][i];
-            s->band_energy += b * b;
-            s->sib_sum[c] += b * b;
-            s->infra_energy += f * f;
+    /* Between two ends of a hop or a sibilance window the sums stay in registers (in memory,
+     * each addition would wait on a store and a load); the additions are the same, in the
+     * same order. */
+    for (size_t i = 0; i < m;) {
+        size_t stop = m;
+        if ((int64_t)(stop - i) > s->hop - s->hop_fill)
+            stop = i + (size_t)(s->hop - s->hop_fill);
+        if ((int64_t)(stop - i) > s->sib_window - s->sib_fill)
+            stop = i + (size_t)(s->sib_window - s->sib_fill);
+        double energy = s->energy, band_energy = s->band_energy, infra_energy = s->infra_energy;
+        double side_energy = s->side_lf_energy, mid_energy = s->mid_lf_energy;
+        double sib[2] = {s->sib_sum[0], s->sib_sum[1]};
+        double ll = s->hop_ll, rr = s->hop_rr, lr = s->hop_lr;
+        for (size_t j = i; j < stop; j++) {
+            for (int c = 0; c < 2; c++) {
+                energy += x[c][j] * x[c][j];
+                double b = band[c][j], f = infra[c][j];
+                band_energy += b * b;
+                sib[c] += b * b;
+                infra_energy += f * f;
+            }
+            if (s->side_lf) {
+                /* both channels' worth, like the other energies */
+                side_energy += 2.0 * side[j] * side[j];
+                mid_energy += 2.0 * mid[j] * mid[j];
+            }
+            ll += lf[0][j] * lf[0][j];
+            rr += lf[1][j] * lf[1][j];
+            lr += lf[0][j] * lf[1][j];
         }
-        if (s->side_lf) {
-            /* both channels' worth, like the other energies */
-            s->side_lf_energy += 2.0 * side[i] * side[i];
-            s->mid_lf_energy += 2.0 * mid[i] * mid[i];
-        }
-        s->hop_ll += lf[0][i] * lf[0][i];
-        s->hop_rr += lf[1][i] * lf[1][i];
-        s->hop_lr += lf[0][i] * lf[1][i];
-        s->position++;
-        if (++s->hop_fill == s->hop)
+        s->energy = energy;
+        s->band_energy = band_energy;
+        s->infra_energy = infra_energy;
+        s->side_lf_energy = side_energy;
+        s->mid_lf_energy = mid_energy;
+        s->sib_sum[0] = sib[0];
+        s->sib_sum[1] = sib[1];
+        s->hop_ll = ll;
+        s->hop_rr = rr;
+        s->hop_lr = lr;
+        s->position += (int64_t)(stop - i);
+        s->hop_fill += (int64_t)(stop - i);
+        s->sib_fill += (int64_t)(stop - i);
+        if (s->hop_fill == s->hop)
             hop_done(s);
-        if (++s->sib_fill == s->sib_window)
+        if (s->sib_fill == s->sib_window)
             sib_done(s);
+        i = stop;
     }
 }
 
