@@ -133,6 +133,13 @@ typedef struct target_run {
     int32_t *quantised;
     double *decoded[CHANNELS];
     pm_segmeter meters;   /* the output, whole and per segment */
+    /* With threads, the final samples reach the writer and the meter through a fan of their
+     * own, each consumer on a thread (write_block, meter_block): an encoder (LAME above all,
+     * but FLAC too) costs more than the target's stages, and a lossy target's later passes run
+     * alone. Without threads, target_sink calls both. */
+    pm_fan *final_fan;
+    int32_t *write_buffer; /* the writer's thread: the samples interleaved again */
+    int threads;           /* for the writer and the meter, in this pass */
     int64_t *segment_start, *segment_end; /* at the target rate */
     int64_t *master_start, *master_end;   /* at the working rate */
     int64_t frames_out;
@@ -157,7 +164,32 @@ static void pass_free(target_run *t)
         free(t->decoded[c]);
         t->decoded[c] = NULL;
     }
+    pm_fan_free(t->final_fan);
+    t->final_fan = NULL;
+    free(t->write_buffer);
+    t->write_buffer = NULL;
     pm_segmeter_fini(&t->meters);
+}
+
+/* The final samples to the writer, on its thread: the decoded samples are the quantised ones
+ * exactly (int32 * 2^-31), so they are recovered without rounding. */
+static pm_status write_block(void *context, const double *const *block, size_t frames)
+{
+    target_run *t = context;
+    const pm_target_writer *w = &t->cfg->writer;
+    if (t->cfg->bits == 32)
+        return w->write(w->context, NULL, block, frames, NULL);
+    for (int c = 0; c < CHANNELS; c++)
+        for (size_t i = 0; i < frames; i++)
+            t->write_buffer[i * CHANNELS + (size_t)c] = (int32_t)(block[c][i] * 2147483648.0);
+    return w->write(w->context, t->write_buffer, NULL, frames, NULL);
+}
+
+/* The final samples to the meter, on its thread. */
+static pm_status meter_block(void *context, const double *const *block, size_t frames)
+{
+    target_run *t = context;
+    return pm_segmeter_process(&t->meters, block, frames);
 }
 
 /* The final samples: quantise, write, decode what was written and measure it. */
@@ -174,13 +206,16 @@ static pm_status target_sink(void *context, const double *const *block, size_t f
             for (size_t i = 0; i < frames; i++)
                 t->decoded[c][i] = (double)t->quantised[i * CHANNELS + (size_t)c] * scale;
         final = (const double *const *)t->decoded;
-        status = cfg->writer.write(cfg->writer.context, t->quantised, NULL, frames, NULL);
-    } else {
-        status = cfg->writer.write(cfg->writer.context, NULL, block, frames, NULL);
     }
+    t->frames_out += (int64_t)frames;
+    if (t->final_fan)
+        return pm_fan_push(t->final_fan, final, frames);
+    if (cfg->bits != 32)
+        status = cfg->writer.write(cfg->writer.context, t->quantised, NULL, frames, NULL);
+    else
+        status = cfg->writer.write(cfg->writer.context, NULL, block, frames, NULL);
     if (status != PM_OK)
         return status;
-    t->frames_out += (int64_t)frames;
     return pm_segmeter_process(&t->meters, final, frames);
 }
 
@@ -279,6 +314,15 @@ static pm_status pass_begin(target_run *t, int pass, pm_diag *diag)
                                                          cfg->rate));
     if (status != PM_OK)
         return status;
+    if (t->threads > 1) {
+        const pm_fan_consumer finals[] = {{write_block, NULL, t}, {meter_block, NULL, t}};
+        if (cfg->bits != 32 &&
+            !(t->write_buffer = pm_alloc_array(PM_ENGINE_BLOCK * CHANNELS, sizeof(int32_t))))
+            return PM_ERR_NOMEM;
+        status = pm_fan_new(finals, 2, CHANNELS, PM_ENGINE_BLOCK, t->threads, &t->final_fan);
+        if (status != PM_OK)
+            return status;
+    }
     t->frames_out = 0;
     return cfg->writer.begin(cfg->writer.context, pass, diag);
 }
@@ -570,6 +614,10 @@ static pm_status pass_drain(void *context)
     target_run *t = context;
     const pm_target_config *cfg = t->cfg;
     pm_status status = pm_pipeline_drain(t->pipeline, target_sink, t);
+    if (t->final_fan) {
+        pm_status finished = pm_fan_finish(t->final_fan);
+        status = status == PM_OK ? finished : status;
+    }
     pm_target_measure *m = &t->result->measure;
     size_t n = cfg->segment_count;
     pm_meter_result r, *parts = pm_alloc_zeroed(n ? n : 1, sizeof *parts);
@@ -706,9 +754,15 @@ pm_status pm_targets_render_observed(const pm_project *p, const pm_target_config
     if (!consumers)
         status = PM_ERR_NOMEM;
     for (int pass = 1; status == PM_OK && pass <= PM_TARGET_MAX_PASSES; pass++) {
-        size_t active = 0;
+        size_t active = 0, open = 0;
+        for (size_t i = 0; i < count; i++)
+            open += runs[i].active != 0;
         for (size_t i = 0; i < count && status == PM_OK; i++)
             if (runs[i].active) {
+                /* the writers get threads of their own only when the targets alone would
+                 * leave cores idle (a lossy target's later passes): more threads than cores
+                 * only cost switching between them */
+                runs[i].threads = open < (size_t)threads ? threads : 1;
                 consumers[active++] = (pm_fan_consumer){target_push, pass_drain, &runs[i]};
                 status = pass_begin(&runs[i], pass, diag);
             }
