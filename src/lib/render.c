@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #include "engine.h"
 #include "fan.h"
 #include "format.h"
+#include "formatjobs.h"
 #include "fsutil.h"
 #include "plan.h"
 #include "project.h"
@@ -331,127 +331,16 @@ static pm_status verify_manifest(const char *dir, pm_diag *diag)
     return status;
 }
 
-/* The checks a render or a verify lists: a 99-track album with several streaming targets runs
- * a few thousand. The arrays are calloc'ed, so room not used costs no memory. Should a
- * delivery ever run more, the checks past the last are not listed and that is a failure in
- * itself (all_listed), never a check passed unseen. */
-enum { MAX_FORMATS = 8, MAX_CHECKS = 16384 };
-
-/* 0, with an error in diag, when the list is full: a check may have gone unlisted. */
-static int all_listed(size_t check_count, pm_diag *diag)
-{
-    if (check_count < MAX_CHECKS)
-        return 1;
-    pm_diag_add(diag, PM_SEV_ERROR, NULL, 0, NULL, "more than %d checks: premaster %s cannot "
-                "list them all, so the delivery is not proved", MAX_CHECKS - 1, pm_version());
-    return 0;
-}
-
-/* ---- the formats' finish and verify, a thread each ---------------------------------------- */
-
-/* One format's finish (a render) or verify (`premaster verify`), on a thread of its own when
- * threads allow: its report text, checks and messages are kept apart and joined to the
- * caller's in the order of the formats, so that nothing depends on which ends first. */
-typedef struct format_job {
-    const pm_format_ops *ops;
-    /* finish */
-    pm_format_stage *stage;
-    const pm_target_result *results;
-    pm_strbuf report;
-    /* verify */
-    const pm_project *p;
-    char folder[4096];
-    /* both */
-    pm_format_check *checks; /* MAX_CHECKS of them */
-    size_t check_count;
-    pm_diag *diag;
-    pm_status status;
-    pthread_t thread;
-    int threaded;
-} format_job;
-
-static void *run_format_job(void *arg)
-{
-    format_job *j = arg;
-    if (j->stage)
-        j->status = j->ops->finish(j->stage, j->results, &j->report, j->checks, MAX_CHECKS,
-                                   &j->check_count, j->diag);
-    else
-        j->status = j->ops->verify(j->p, j->folder, j->checks, MAX_CHECKS, &j->check_count,
-                                   j->diag);
-    return NULL;
-}
-
-/* Run count jobs, the first on the caller's thread and the others beside it when threads > 1.
- * PM_ERR_NOMEM when a job's lists could not be made (then none runs). */
-static pm_status run_format_jobs(format_job *jobs, size_t count, int threads)
-{
-    for (size_t i = 0; i < count; i++) {
-        jobs[i].checks = pm_alloc_zeroed(MAX_CHECKS, sizeof *jobs[i].checks);
-        jobs[i].diag = pm_diag_new();
-        pm_strbuf_init(&jobs[i].report);
-        if (!jobs[i].checks || !jobs[i].diag)
-            return PM_ERR_NOMEM;
-    }
-    for (size_t i = 1; threads > 1 && i < count; i++)
-        jobs[i].threaded = pthread_create(&jobs[i].thread, NULL, run_format_job, &jobs[i]) == 0;
-    for (size_t i = 0; i < count; i++)
-        if (!jobs[i].threaded)
-            (void)run_format_job(&jobs[i]);
-    for (size_t i = 0; i < count; i++)
-        if (jobs[i].threaded)
-            pthread_join(jobs[i].thread, NULL);
-    return PM_OK;
-}
-
-/* Join the jobs' results in their order into report (when not NULL), checks and diag, and free
- * their lists; *failed is set when a check failed or the list was full. The first job's
- * failure, or PM_ERR_NOMEM. */
-static pm_status join_format_jobs(format_job *jobs, size_t count, pm_strbuf *report,
-                                  pm_format_check *checks, size_t *check_count, int *failed,
-                                  pm_diag *diag)
-{
-    pm_status status = PM_OK;
-    size_t listed = *check_count;
-    for (size_t i = 0; i < count; i++) {
-        if (status == PM_OK)
-            status = jobs[i].status;
-        char *text = pm_strbuf_take(&jobs[i].report);
-        if (status == PM_OK && !text)
-            status = PM_ERR_NOMEM;
-        if (status == PM_OK && report) {
-            pm_strbuf_append(report, i ? ",\n  " : "\n  ");
-            pm_strbuf_append(report, text);
-        }
-        free(text);
-        /* a job's own list full counts as the whole list full */
-        listed += jobs[i].check_count < MAX_CHECKS ? jobs[i].check_count : MAX_CHECKS;
-        for (size_t c = 0; c < jobs[i].check_count; c++) {
-            *failed |= !jobs[i].checks[c].ok;
-            if (*check_count < MAX_CHECKS)
-                checks[(*check_count)++] = jobs[i].checks[c];
-        }
-        if (jobs[i].diag && pm_diag_move(diag, jobs[i].diag) != PM_OK && status == PM_OK)
-            status = PM_ERR_NOMEM;
-        free(jobs[i].checks);
-        pm_diag_free(jobs[i].diag);
-        jobs[i].checks = NULL;
-        jobs[i].diag = NULL;
-    }
-    *failed |= !all_listed(listed, diag);
-    return status;
-}
-
 /* Each format the project wants proves its folder in dir again (format.h, verify), against the
  * project and the plan read back from dir. */
 static pm_status verify_formats(const pm_project *p, const char *dir, pm_format_check *checks,
                                 size_t *check_count, pm_diag *diag)
 {
-    format_job jobs[MAX_FORMATS];
+    pm_format_job jobs[PM_MAX_FORMATS];
     memset(jobs, 0, sizeof jobs);
     size_t count = 0;
     int failed = 0;
-    for (size_t i = 0; pm_formats[i] && count < MAX_FORMATS; i++) {
+    for (size_t i = 0; pm_formats[i] && count < PM_MAX_FORMATS; i++) {
         const pm_format_ops *ops = pm_formats[i];
         if (!ops->wanted(p))
             continue;
@@ -471,14 +360,12 @@ static pm_status verify_formats(const pm_project *p, const char *dir, pm_format_
             failed = 1;
             continue;
         }
-        jobs[count] = (format_job){.ops = ops, .p = p};
+        jobs[count] = (pm_format_job){.ops = ops, .p = p};
         memcpy(jobs[count].folder, folder, sizeof folder);
         count++;
     }
-    pm_status status = run_format_jobs(jobs, count, pm_cpu_count());
-    pm_status joined = join_format_jobs(jobs, count, NULL, checks, check_count, &failed, diag);
-    if (status == PM_OK)
-        status = joined;
+    pm_format_jobs_run(jobs, count, pm_cpu_count());
+    pm_status status = pm_format_jobs_join(jobs, count, NULL, checks, check_count, &failed, diag);
     return status == PM_OK && failed ? PM_ERR_INVALID : status;
 }
 
@@ -494,7 +381,7 @@ pm_status pm_verify(const char *dir, pm_check_fn check, void *check_context, pm_
         pm_project_free(p);
         return loaded == PM_ERR_NOMEM ? loaded : PM_ERR_INVALID;
     }
-    pm_format_check *checks = pm_alloc_zeroed(MAX_CHECKS, sizeof *checks);
+    pm_format_check *checks = pm_alloc_zeroed(PM_MAX_CHECKS, sizeof *checks);
     size_t check_count = 0;
     pm_status proved = checks ? verify_formats(p, dir, checks, &check_count, diag) : PM_ERR_NOMEM;
     for (size_t c = 0; check && c < check_count; c++)
@@ -532,29 +419,6 @@ static uint64_t project_seed(const pm_project *p, const char *text, size_t size)
                     NULL, 16);
 }
 
-/* Every format's finish (the formats' own files, then their verification from disk), each
- * format on a thread of its own when jobs > 1, joined in format order into report, checks and
- * diag. *missed is set when a check failed. */
-static pm_status finish_formats(const pm_format_ops *const *ops, pm_format_stage *const *stages,
-                                const size_t *counts, size_t formats,
-                                const pm_target_result *results, int jobs, pm_strbuf *report,
-                                pm_format_check *checks, size_t *check_count, int *missed,
-                                pm_diag *diag)
-{
-    format_job f[MAX_FORMATS];
-    memset(f, 0, sizeof f);
-    size_t k = 0;
-    for (size_t i = 0; i < formats; i++) {
-        f[i].ops = ops[i];
-        f[i].stage = stages[i];
-        f[i].results = results + k;
-        k += counts[i];
-    }
-    pm_status status = run_format_jobs(f, formats, jobs);
-    pm_status joined = join_format_jobs(f, formats, report, checks, check_count, missed, diag);
-    return status == PM_OK ? joined : status;
-}
-
 /* The formats' part of a render: prepare every wanted format, render all their targets in one
  * set of passes (which also measure the master into figures), then let each finish and verify.
  * *report receives the formats' JSON objects, checks what they verified. PM_ERR_INVALID when
@@ -564,12 +428,12 @@ static pm_status render_formats(const pm_project *p, const char *partial, uint64
                                 void *progress_context, pm_strbuf *report,
                                 pm_format_check *checks, size_t *check_count, pm_diag *diag)
 {
-    const pm_format_ops *ops[MAX_FORMATS];
-    pm_format_stage *stages[MAX_FORMATS] = {0};
-    pm_target_config *targets[MAX_FORMATS] = {0};
-    size_t counts[MAX_FORMATS] = {0}, formats = 0, total = 0;
+    const pm_format_ops *ops[PM_MAX_FORMATS];
+    pm_format_stage *stages[PM_MAX_FORMATS] = {0};
+    pm_target_config *targets[PM_MAX_FORMATS] = {0};
+    size_t counts[PM_MAX_FORMATS] = {0}, formats = 0, total = 0;
     pm_status status = PM_OK;
-    for (size_t i = 0; pm_formats[i] && formats < MAX_FORMATS && status == PM_OK; i++) {
+    for (size_t i = 0; pm_formats[i] && formats < PM_MAX_FORMATS && status == PM_OK; i++) {
         if (!pm_formats[i]->wanted(p))
             continue;
         char dir[4096];
@@ -593,6 +457,12 @@ static pm_status render_formats(const pm_project *p, const char *partial, uint64
     for (size_t f = 0; status == PM_OK && f < formats; f++)
         for (size_t t = 0; t < counts[f]; t++)
             all[k++] = targets[f][t];
+    pm_format_finishing *finishing = pm_alloc_zeroed(1, sizeof *finishing);
+    if (status == PM_OK && !finishing)
+        status = PM_ERR_NOMEM;
+    if (status == PM_OK)
+        status = pm_format_finishing_init(finishing, ops, stages, counts, formats, results, all,
+                                          total, jobs);
     /* the master's figures in the targets' first pass, or alone when there is none */
     const pm_fan_consumer observers[] = {{album_block, album_finish, figures},
                                          {tracks_block, tracks_finish, figures}};
@@ -610,9 +480,12 @@ static pm_status render_formats(const pm_project *p, const char *partial, uint64
                         results[t].why);
             missed = 1;
         }
-    if (status == PM_OK)
-        status = finish_formats(ops, stages, counts, formats, results, jobs, report, checks,
-                                check_count, &missed, diag);
+    if (finishing && finishing->targets) {
+        pm_status finished = pm_format_finishing_end(finishing, formats, status == PM_OK,
+                                                     report, checks, check_count, &missed, diag);
+        status = status == PM_OK ? finished : status;
+    }
+    free(finishing);
     for (size_t t = 0; results && t < total; t++)
         pm_target_result_fini(&results[t]);
     free(results);
@@ -673,7 +546,7 @@ pm_status pm_render(const char *project_path, const char *out_dir, int jobs,
     free(text);
     pm_strbuf targets;
     pm_strbuf_init(&targets);
-    pm_format_check *checks = pm_alloc_zeroed(MAX_CHECKS, sizeof *checks);
+    pm_format_check *checks = pm_alloc_zeroed(PM_MAX_CHECKS, sizeof *checks);
     size_t check_count = 0;
     int missed = 0;
     if (status == PM_OK && !checks)

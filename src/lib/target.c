@@ -778,8 +778,11 @@ pm_status pm_targets_render_observed(const pm_project *p, const pm_target_config
             status = pm_fan_finish(fan);
         pm_fan_free(fan);
         for (size_t i = 0; status == PM_OK && i < count; i++)
-            if (runs[i].active)
+            if (runs[i].active) {
                 status = pass_end(&runs[i], pass, diag);
+                if (status == PM_OK && !runs[i].active && targets[i].finished)
+                    targets[i].finished(targets[i].finished_context);
+            }
     }
     free(consumers);
     for (size_t i = 0; runs && i < count; i++) {

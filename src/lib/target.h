@@ -116,6 +116,13 @@ typedef struct pm_target_config {
      * ceiling is lowered by what the codec added (the codec check, DESIGN.md step 4). A
      * failure's message is the writer's to report in end. */
     pm_status (*decoded)(void *context, double *true_peak_dbtp);
+    /* Optional (NULL: none), called with finished_context on the caller's thread once the
+     * target's last pass has ended (met, or the last one tried) and its writer's end has run,
+     * while other targets may still have passes to go: what works on its output alone may
+     * start (a format's own files and its verification, beside a lossy target's later
+     * passes). */
+    void (*finished)(void *context);
+    void *finished_context;
 } pm_target_config;
 
 /* What happened to a target, for the report. */
