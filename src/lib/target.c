@@ -413,12 +413,21 @@ typedef struct probe {
     target_run *t;
     pm_pipeline *pipeline;
     pm_segmeter meter;
+    pm_fan *meter_fan; /* with threads to spare: the meter on a thread of its own */
 } probe;
+
+static pm_status probe_meter(void *context, const double *const *block, size_t frames)
+{
+    probe *pr = context;
+    return pm_segmeter_process(&pr->meter, block, frames);
+}
 
 static pm_status probe_sink(void *context, const double *const *block, size_t frames)
 {
     probe *pr = context;
-    return pm_segmeter_process(&pr->meter, block, frames);
+    if (pr->meter_fan)
+        return pm_fan_push(pr->meter_fan, block, frames);
+    return probe_meter(pr, block, frames);
 }
 
 static pm_status probe_push(void *context, const double *const *block, size_t frames)
@@ -430,7 +439,12 @@ static pm_status probe_push(void *context, const double *const *block, size_t fr
 static pm_status probe_drain(void *context)
 {
     probe *pr = context;
-    return pm_pipeline_drain(pr->pipeline, probe_sink, pr);
+    pm_status status = pm_pipeline_drain(pr->pipeline, probe_sink, pr);
+    if (pr->meter_fan) {
+        pm_status finished = pm_fan_finish(pr->meter_fan);
+        status = status == PM_OK ? finished : status;
+    }
+    return status;
 }
 
 /* How far under the ceiling the master's sample peak, with the gain, must stay for the probe
@@ -511,6 +525,13 @@ static pm_status probe_targets(const pm_project *p, target_run *runs, size_t cou
                                     runs[i].cfg->rate));
         consumers[used++] = (pm_fan_consumer){probe_push, probe_drain, pr};
     }
+    /* fewer probes than threads: each probe's meter runs beside its limiter */
+    const pm_fan_consumer meter = {probe_meter, NULL, NULL};
+    for (size_t i = 0; status == PM_OK && used < (size_t)threads && i < used; i++) {
+        pm_fan_consumer own = meter;
+        own.context = &probes[i];
+        status = pm_fan_new(&own, 1, CHANNELS, PM_ENGINE_BLOCK, threads, &probes[i].meter_fan);
+    }
     pm_fan *fan = NULL;
     if (status == PM_OK && used)
         status = pm_fan_new(consumers, used, CHANNELS, PM_ENGINE_BLOCK, threads, &fan);
@@ -522,6 +543,7 @@ static pm_status probe_targets(const pm_project *p, target_run *runs, size_t cou
     for (size_t i = 0; status == PM_OK && i < used; i++)
         status = probe_correct(&probes[i]);
     for (size_t i = 0; probes && i < used; i++) {
+        pm_fan_free(probes[i].meter_fan);
         pm_pipeline_free(probes[i].pipeline);
         pm_segmeter_fini(&probes[i].meter);
     }
