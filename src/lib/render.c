@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,11 +215,38 @@ static char *report_json(const pm_project *p, const master_figures *f, const cha
 
 /* ---- the manifest --------------------------------------------------------------------------- */
 
+/* The files of a manifest hashed by several threads: each takes the next file not taken. */
+typedef struct manifest_hashing {
+    const char *dir;
+    char **names;
+    size_t count;
+    char (*hex)[65];
+    pm_status *status;
+    size_t next;
+    pthread_mutex_t lock;
+} manifest_hashing;
+
+static void *hash_files(void *arg)
+{
+    manifest_hashing *h = arg;
+    for (;;) {
+        pthread_mutex_lock(&h->lock);
+        size_t i = h->next++;
+        pthread_mutex_unlock(&h->lock);
+        if (i >= h->count)
+            return NULL;
+        char path[4096];
+        (void)pm_path_join(path, sizeof path, h->dir, h->names[i]);
+        h->status[i] = pm_sha256_file(path, h->hex[i]);
+    }
+}
+
 /* MANIFEST.sha256 over every file in dir but itself, in `sha256sum` format, sorted by path.
- * Each file is hashed as read back from disk, and the manifest itself is read back and compared
+ * Each file is hashed as read back from disk (on up to `threads` threads: the CD image and its
+ * .bin alone are hundreds of megabytes), and the manifest itself is read back and compared
  * with what was written: the manifest is then proved against the folder without hashing every
  * file a second time. */
-static pm_status write_manifest(const char *dir, pm_diag *diag)
+static pm_status write_manifest(const char *dir, int threads, pm_diag *diag)
 {
     char **names = NULL;
     size_t count = 0;
@@ -227,20 +255,40 @@ static pm_status write_manifest(const char *dir, pm_diag *diag)
         pm_diag_add(diag, PM_SEV_ERROR, dir, 0, NULL, "cannot list the render folder");
         return status;
     }
+    manifest_hashing h = {.dir = dir, .names = names, .count = count};
+    h.hex = pm_alloc_zeroed(count ? count : 1, sizeof *h.hex);
+    h.status = pm_alloc_zeroed(count ? count : 1, sizeof *h.status);
+    pthread_t helper[8];
+    size_t helpers = 0;
+    if (h.hex && h.status) {
+        pthread_mutex_init(&h.lock, NULL);
+        for (int k = 1; k < threads && helpers < 8; k++)
+            if (pthread_create(&helper[helpers], NULL, hash_files, &h) == 0)
+                helpers++;
+        (void)hash_files(&h);
+        for (size_t k = 0; k < helpers; k++)
+            pthread_join(helper[k], NULL);
+        pthread_mutex_destroy(&h.lock);
+    } else {
+        status = PM_ERR_NOMEM;
+    }
     pm_strbuf out;
     pm_strbuf_init(&out);
     for (size_t i = 0; status == PM_OK && i < count; i++) {
         if (strcmp(names[i], "MANIFEST.sha256") == 0)
             continue;
-        char path[4096], hex[65];
-        (void)pm_path_join(path, sizeof path, dir, names[i]);
-        status = pm_sha256_file(path, hex);
-        if (status != PM_OK)
+        status = h.status[i];
+        if (status != PM_OK) {
+            char path[4096];
+            (void)pm_path_join(path, sizeof path, dir, names[i]);
             pm_diag_add(diag, PM_SEV_ERROR, path, 0, NULL,
                         status == PM_ERR_NOMEM ? "cannot be hashed: out of memory"
                                                : "cannot be read back to hash it");
-        pm_strbuf_printf(&out, "%s  %s\n", hex, names[i]);
+        }
+        pm_strbuf_printf(&out, "%s  %s\n", h.hex[i], names[i]);
     }
+    free(h.hex);
+    free(h.status);
     pm_free_names(names, count);
     char *text = pm_strbuf_take(&out);
     if (status == PM_OK && !text)
@@ -580,7 +628,7 @@ pm_status pm_render(const char *project_path, const char *out_dir, int jobs,
     /* The manifest, proved as it is written (write_manifest); the formats' files were verified
      * from disk by their finish already. */
     if (status == PM_OK)
-        status = write_manifest(partial, diag);
+        status = write_manifest(partial, jobs, diag);
     if (status == PM_OK) {
         if (state == 1 && rename(out_dir, old) != 0) {
             pm_diag_add(diag, PM_SEV_ERROR, out_dir, 0, NULL, "cannot be replaced: %s",
