@@ -60,10 +60,11 @@ typedef struct pm_target_measure {
 /*
  * What the writer receives: begin at each pass (with the pass number from 1), the final
  * samples in order (interleaved int32 left-justified as dither.h says, or NULL with planar
- * doubles when bits is 32, float; write runs on the target's own thread, begin and end on the
- * caller's), and end with keep = 1 for the pass that met the target (or
- * the last one tried), 0 for a pass that is thrown away (also after a begin that failed). Positions are counted by the writer
- * at the target rate; frame n is timeline time n / rate.
+ * doubles when bits is 32, float; write runs on the target's thread or on one of its own, one
+ * call at a time, begin and end on the caller's), and end with keep = 1 for the pass that met
+ * the target (or the last one tried), 0 for a pass that is thrown away (also after a begin that
+ * failed). Positions are counted by the writer at the target rate; frame n is timeline time
+ * n / rate.
  */
 typedef struct pm_target_writer {
     pm_status (*begin)(void *context, int pass, pm_diag *diag);
