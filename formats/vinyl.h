@@ -79,9 +79,10 @@ typedef struct pm_vinyl_scan {
     double sib_threshold_db;
     int side_lf; /* measure the side and mid below side_lf_hz */
     /* filters (Butterworth), each with its states per channel */
-    pm_biquad lf[2], sib_hp[2], sib_lp[2], infra[4], mono_lp[8];
-    pm_biquad_state lf_s[2][2], sib_hp_s[2][2], sib_lp_s[2][2], infra_s[2][4], side_s[8], mid_s[8];
-    size_t lf_n, sib_hp_n, sib_lp_n, infra_n, mono_n;
+    /* band: the sibilance band's high-pass sections, then its low-pass's, as one cascade */
+    pm_biquad lf[2], band[4], infra[4], mono_lp[8];
+    pm_biquad_state lf_s[2][2], band_s[2][4], infra_s[2][4], side_s[8], mid_s[8];
+    size_t lf_n, band_n, infra_n, mono_n;
     int64_t position;
     /* correlation windows: sums of the current hop, and the last four */
     int64_t hop, hop_fill;

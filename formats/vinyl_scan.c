@@ -27,12 +27,14 @@ pm_status pm_vinyl_scan_init(pm_vinyl_scan *s, double rate_hz, double sib_thresh
     s->rate_hz = rate_hz;
     s->sib_threshold_db = sib_threshold_db;
     pm_status st = design(s->lf, &s->lf_n, PM_BIQUAD_LOWPASS, 4, rate_hz, PM_VINYL_LF_CORR_HZ);
+    size_t low_n = 0;
     if (st == PM_OK)
-        st = design(s->sib_hp, &s->sib_hp_n, PM_BIQUAD_HIGHPASS, 4, rate_hz, PM_VINYL_SIB_LOW_HZ);
+        st = design(s->band, &s->band_n, PM_BIQUAD_HIGHPASS, 4, rate_hz, PM_VINYL_SIB_LOW_HZ);
     /* at rates under 22.2 kHz the band's top is the highest the filter design takes */
     if (st == PM_OK)
-        st = design(s->sib_lp, &s->sib_lp_n, PM_BIQUAD_LOWPASS, 4, rate_hz,
+        st = design(s->band + s->band_n, &low_n, PM_BIQUAD_LOWPASS, 4, rate_hz,
                     fmin(PM_VINYL_SIB_HIGH_HZ, 0.44 * rate_hz));
+    s->band_n += low_n;
     /* eighth order, so that a bass line at 30-40 Hz does not count as infrasonic */
     if (st == PM_OK)
         st = design(s->infra, &s->infra_n, PM_BIQUAD_LOWPASS, 8, rate_hz, PM_VINYL_INFRA_HZ);
@@ -254,23 +256,14 @@ static void scan_block(pm_vinyl_scan *s, const double *left, const double *right
     const double *x[2] = {left, right};
     double *lf[2] = {s->work[0], s->work[1]}, *band[2] = {s->work[2], s->work[3]},
            *infra[2] = {s->work[4], s->work[5]}, *side = s->work[6], *mid = s->work[7];
-    /* the band: the high-pass's sections, then the low-pass's, as one cascade */
-    pm_biquad band_sections[4];
-    pm_biquad_state band_states[2][4];
-    size_t band_n = s->sib_hp_n + s->sib_lp_n;
-    memcpy(band_sections, s->sib_hp, s->sib_hp_n * sizeof *band_sections);
-    memcpy(band_sections + s->sib_hp_n, s->sib_lp, s->sib_lp_n * sizeof *band_sections);
     cascade_run runs[8];
     size_t count = 0;
     for (int c = 0; c < 2; c++) {
-        memcpy(band_states[c], s->sib_hp_s[c], s->sib_hp_n * sizeof band_states[c][0]);
-        memcpy(band_states[c] + s->sib_hp_n, s->sib_lp_s[c],
-               s->sib_lp_n * sizeof band_states[c][0]);
         memcpy(lf[c], x[c], m * sizeof *lf[c]);
         memcpy(band[c], x[c], m * sizeof *band[c]);
         memcpy(infra[c], x[c], m * sizeof *infra[c]);
         runs[count++] = (cascade_run){s->lf, s->lf_s[c], s->lf_n, lf[c]};
-        runs[count++] = (cascade_run){band_sections, band_states[c], band_n, band[c]};
+        runs[count++] = (cascade_run){s->band, s->band_s[c], s->band_n, band[c]};
         runs[count++] = (cascade_run){s->infra, s->infra_s[c], s->infra_n, infra[c]};
     }
     if (s->side_lf) {
@@ -282,11 +275,6 @@ static void scan_block(pm_vinyl_scan *s, const double *left, const double *right
         runs[count++] = (cascade_run){s->mono_lp, s->mid_s, s->mono_n, mid};
     }
     run_cascades(runs, count, m);
-    for (int c = 0; c < 2; c++) {
-        memcpy(s->sib_hp_s[c], band_states[c], s->sib_hp_n * sizeof band_states[c][0]);
-        memcpy(s->sib_lp_s[c], band_states[c] + s->sib_hp_n,
-               s->sib_lp_n * sizeof band_states[c][0]);
-    }
     /* Between two ends of a hop or a sibilance window the sums stay in registers (in memory,
      * each addition would wait on a store and a load); the additions are the same, in the
      * same order. */
