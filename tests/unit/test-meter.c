@@ -337,6 +337,45 @@ static void test_correlation(void)
     release(&s);
 }
 
+/* Stereo meters take their own path (one loop for every sum) unless libebur128's true peak is
+ * asked for: both paths must give the same figures, bit for bit, whatever the block sizes. */
+static void test_stereo_path(uint64_t *rng)
+{
+    signal s = {0};
+    size_t n = (size_t)(7 * RATE) + 123;
+    grow(&s, n);
+    s.n = n;
+    for (size_t i = 0; i < n; i++) {
+        double t = (double)i / RATE, env = 0.2 + 0.7 * fabs(sin(2 * PI * 0.3 * t));
+        double noise_l = (double)(tap_rand(rng) >> 11) * 0x1.0p-53 - 0.5;
+        double noise_r = (double)(tap_rand(rng) >> 11) * 0x1.0p-53 - 0.5;
+        s.l[i] = env * (0.6 * sin(2 * PI * 80 * t) + 0.3 * noise_l);
+        s.r[i] = env * (0.6 * sin(2 * PI * 80 * t + 1.0) + 0.3 * noise_r);
+        if (i % 9001 == 0)
+            s.l[i] = 1.0; /* a clipped sample now and then */
+    }
+    static const size_t blocks[] = {1, 479, 480, 4096, 4097, 65536};
+    int same = 1;
+    for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+        pm_meter_result a = measure_blocks(&s, blocks[b], 0);
+        pm_meter_result g = measure_blocks(&s, blocks[b], PM_METER_EBUR128_TRUE_PEAK);
+        for (int c = 0; c < 2; c++) {
+            a.true_peak_ebur128[c] = g.true_peak_ebur128[c] = 0.0;
+            same &= a.sample_peak[c] == g.sample_peak[c] && a.true_peak[c] == g.true_peak[c] &&
+                    a.dc[c] == g.dc[c] && a.clipped[c] == g.clipped[c] &&
+                    a.true_peak_frame[c] == g.true_peak_frame[c];
+        }
+        same &= a.integrated_lufs == g.integrated_lufs && a.range_lu == g.range_lu &&
+                a.max_momentary_lufs == g.max_momentary_lufs &&
+                a.max_shortterm_lufs == g.max_shortterm_lufs && a.correlation == g.correlation &&
+                a.min_lf_correlation == g.min_lf_correlation &&
+                a.min_lf_correlation_sec == g.min_lf_correlation_sec && a.clipped[0] > 0;
+    }
+    ok(same, "the stereo path and the general one give the same figures, bit for bit, in blocks "
+       "of 1 to 65536 frames");
+    release(&s);
+}
+
 int main(void)
 {
     uint64_t rng = tap_seed();
@@ -346,6 +385,7 @@ int main(void)
     test_against_libebur128(&rng);
     test_peaks_dc_clipping();
     test_correlation();
+    test_stereo_path(&rng);
     pm_meter *m = NULL;
     ok(pm_meter_new(9, RATE, 0, &m) == PM_ERR_INVALID && !m, "9 channels are refused");
     ok(pm_meter_new(2, 1000, 0, &m) == PM_ERR_INVALID && !m, "1 kHz is refused");
