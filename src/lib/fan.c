@@ -152,17 +152,23 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static void stop_workers(pm_fan *fan)
+/* Set *flag (the stream ended, or stop now) under the lock, wake the workers and wait for all
+ * of them. */
+static void end_workers(pm_fan *fan, int *flag)
 {
-    if (fan->started == 0)
-        return;
     pthread_mutex_lock(&fan->lock);
-    fan->stop = 1;
+    *flag = 1;
     pthread_cond_broadcast(&fan->work);
     pthread_mutex_unlock(&fan->lock);
     for (size_t k = 0; k < fan->started; k++)
         pthread_join(fan->threads[k], NULL);
     fan->started = 0;
+}
+
+static void stop_workers(pm_fan *fan)
+{
+    if (fan->started)
+        end_workers(fan, &fan->stop);
 }
 
 void pm_fan_free(pm_fan *fan)
@@ -278,13 +284,7 @@ pm_status pm_fan_finish(pm_fan *fan)
             fan->status = s;
         return fan->status;
     }
-    pthread_mutex_lock(&fan->lock);
-    fan->ended = 1;
-    pthread_cond_broadcast(&fan->work);
-    pthread_mutex_unlock(&fan->lock);
-    for (size_t k = 0; k < fan->started; k++)
-        pthread_join(fan->threads[k], NULL);
-    fan->started = 0;
+    end_workers(fan, &fan->ended);
     /* the first failing consumer in their order, whichever thread saw its failure first */
     fan->status = PM_OK;
     for (size_t i = 0; i < fan->count && fan->status == PM_OK; i++)

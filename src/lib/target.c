@@ -526,11 +526,9 @@ static pm_status probe_targets(const pm_project *p, target_run *runs, size_t cou
         consumers[used++] = (pm_fan_consumer){probe_push, probe_drain, pr};
     }
     /* fewer probes than threads: each probe's meter runs beside its limiter */
-    const pm_fan_consumer meter = {probe_meter, NULL, NULL};
     for (size_t i = 0; status == PM_OK && used < (size_t)threads && i < used; i++) {
-        pm_fan_consumer own = meter;
-        own.context = &probes[i];
-        status = pm_fan_new(&own, 1, CHANNELS, PM_ENGINE_BLOCK, threads, &probes[i].meter_fan);
+        const pm_fan_consumer meter = {probe_meter, NULL, &probes[i]};
+        status = pm_fan_new(&meter, 1, CHANNELS, PM_ENGINE_BLOCK, threads, &probes[i].meter_fan);
     }
     pm_fan *fan = NULL;
     if (status == PM_OK && used)
