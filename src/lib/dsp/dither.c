@@ -63,15 +63,10 @@ static const shaping_filter filters[] = {
 /* How far the rate may be from a filter's; a working rate is an integer, so this is generous. */
 #define RATE_TOLERANCE 0.01
 
-/*
- * The past errors are a ring kept twice over, so that the newest MAX_TAPS are always contiguous:
- * hist[pos + k] is the error of the sample k + 1 before the next one, and a push writes both
- * copies. No shifting, no modulo in the loop.
- */
+/* err[k] is the error of the sample k + 1 before the next one. */
 typedef struct channel_state {
     pm_rng rng;
-    double hist[2 * MAX_TAPS];
-    int pos;
+    double err[MAX_TAPS];
     uint64_t clipped, saturated;
 } channel_state;
 
@@ -175,9 +170,8 @@ void pm_dither_reset(pm_ditherer *dither)
         /* Channel c's stream starts 2^128 * c draws into the seed's: independent, never shared. */
         st->rng = rng;
         pm_rng_jump(&rng);
-        for (int k = 0; k < 2 * MAX_TAPS; k++)
-            st->hist[k] = 0.0;
-        st->pos = 0;
+        for (int k = 0; k < MAX_TAPS; k++)
+            st->err[k] = 0.0;
         st->clipped = 0;
         st->saturated = 0;
     }
@@ -221,20 +215,23 @@ static void quantise_round(const pm_ditherer *d, channel_state *st, const double
  */
 typedef struct quantiser {
     pm_rng rng;
-    double *hist;
-    int pos;
+    double err[MAX_TAPS]; /* as in channel_state: a local copy the compiler keeps in registers */
     uint64_t clipped, saturated;
 } quantiser;
 
-static inline quantiser quantiser_take(channel_state *st)
+static inline quantiser quantiser_take(const channel_state *st)
 {
-    return (quantiser){st->rng, st->hist, st->pos, st->clipped, st->saturated};
+    quantiser q = {st->rng, {0}, st->clipped, st->saturated};
+    for (int k = 0; k < MAX_TAPS; k++)
+        q.err[k] = st->err[k];
+    return q;
 }
 
 static inline void quantiser_keep(channel_state *st, const quantiser *q)
 {
     st->rng = q->rng;
-    st->pos = q->pos;
+    for (int k = 0; k < MAX_TAPS; k++)
+        st->err[k] = q->err[k];
     st->clipped = q->clipped;
     st->saturated = q->saturated;
 }
@@ -257,8 +254,13 @@ static inline __attribute__((always_inline)) int32_t tpdf_step(const pm_ditherer
     return (int32_t)code * d->unit;
 }
 
+/*
+ * taps is a constant at every call, so the feedback sum and the shift of the past errors are
+ * unrolled: the errors stay in registers, and the newest reaches the next sample's sum without a
+ * trip through memory, which would lengthen the one chain the loop waits on.
+ */
 static inline __attribute__((always_inline)) int32_t shaped_step(const pm_ditherer *d,
-                                                                 quantiser *q, double x)
+                                                                 quantiser *q, double x, int taps)
 {
     const double *restrict h = d->filter->h;
     double s = x * d->scale, code, e;
@@ -272,8 +274,9 @@ static inline __attribute__((always_inline)) int32_t shaped_step(const pm_dither
         /* Oldest first: only the last product waits for the previous sample's error, so the
          * rest of the sum overlaps with it. A fixed order keeps the result exact. */
         double feedback = 0.0;
-        for (int k = d->filter->taps - 1; k >= 0; k--)
-            feedback += h[k] * q->hist[q->pos + k];
+#pragma GCC unroll 9
+        for (int k = taps - 1; k >= 0; k--)
+            feedback += h[k] * q->err[k];
         double v = s - feedback;
         code = floor(v + dither + 0.5);
         /* The error before holding at the end code: always within 1.5 LSB, so the loop stays
@@ -284,29 +287,36 @@ static inline __attribute__((always_inline)) int32_t shaped_step(const pm_dither
             q->saturated++;
         }
     }
-    q->pos = q->pos ? q->pos - 1 : MAX_TAPS - 1;
-    q->hist[q->pos] = e;
-    q->hist[q->pos + MAX_TAPS] = e;
+    /* Only the filter's taps move: the rest are never read by this filter. */
+#pragma GCC unroll 9
+    for (int k = taps - 1; k > 0; k--)
+        q->err[k] = q->err[k - 1];
+    q->err[0] = e;
     return (int32_t)code * d->unit;
 }
 
-/* Quantise channels c and c + 1 (pair) or channel c alone of interleaved out. */
-static void quantise(const pm_ditherer *d, int c, int pair, const double *const *in,
-                     size_t frames, int32_t *restrict out)
+/*
+ * Quantise channels c and c + 1 (pair) or channel c alone of interleaved out: TPDF when taps is
+ * 0, else shaped with a filter of that many taps. Each channel's loop waits on its own previous
+ * sample, so a pair runs side by side, each channel's arithmetic exactly what it is alone.
+ */
+static inline __attribute__((always_inline)) void
+quantise_with(const pm_ditherer *d, int c, int pair, const double *const *in, size_t frames,
+              int32_t *restrict out, int taps)
 {
     size_t stride = (size_t)d->config.channels;
     quantiser a = quantiser_take(&d->channels[c]);
     quantiser b = pair ? quantiser_take(&d->channels[c + 1]) : a;
     const double *restrict x = in[c], *restrict y = pair ? in[c + 1] : in[c];
     int32_t *restrict o = out + c;
-    if (d->mode == PM_DITHER_MODE_SHAPED && pair)
+    if (taps && pair)
         for (size_t i = 0; i < frames; i++) {
-            o[i * stride] = shaped_step(d, &a, x[i]);
-            o[i * stride + 1] = shaped_step(d, &b, y[i]);
+            o[i * stride] = shaped_step(d, &a, x[i], taps);
+            o[i * stride + 1] = shaped_step(d, &b, y[i], taps);
         }
-    else if (d->mode == PM_DITHER_MODE_SHAPED)
+    else if (taps)
         for (size_t i = 0; i < frames; i++)
-            o[i * stride] = shaped_step(d, &a, x[i]);
+            o[i * stride] = shaped_step(d, &a, x[i], taps);
     else if (pair)
         for (size_t i = 0; i < frames; i++) {
             o[i * stride] = tpdf_step(d, &a, x[i]);
@@ -320,6 +330,37 @@ static void quantise(const pm_ditherer *d, int c, int pair, const double *const 
         quantiser_keep(&d->channels[c + 1], &b);
 }
 
+/*
+ * One function per loop, each with the filter length fixed so that its sum and shift unroll and
+ * its registers are its own. Each is built for AVX2 beside the default: there floor is one
+ * instruction (SSE4.1's round), where plain x86-64 assembles it from conversions, and the loop
+ * waits on floor every sample. Both give the same bits.
+ */
+#define QUANTISE_ARGS                                                                            \
+    const pm_ditherer *d, int c, int pair, const double *const *in, size_t frames,               \
+        int32_t *restrict out
+__attribute__((target_clones("avx2", "default"))) static void quantise_tpdf(QUANTISE_ARGS)
+{
+    quantise_with(d, c, pair, in, frames, out, 0);
+}
+
+__attribute__((target_clones("avx2", "default"))) static void quantise_shaped_5(QUANTISE_ARGS)
+{
+    quantise_with(d, c, pair, in, frames, out, 5);
+}
+
+__attribute__((target_clones("avx2", "default"))) static void quantise_shaped_9(QUANTISE_ARGS)
+{
+    quantise_with(d, c, pair, in, frames, out, 9);
+}
+
+/* Any other length: correct, not unrolled. */
+static void quantise_shaped_any(QUANTISE_ARGS)
+{
+    quantise_with(d, c, pair, in, frames, out, d->filter->taps);
+}
+#undef QUANTISE_ARGS
+
 void pm_dither_process(pm_ditherer *dither, const double *const *in, size_t frames,
                        int32_t *out)
 {
@@ -330,6 +371,12 @@ void pm_dither_process(pm_ditherer *dither, const double *const *in, size_t fram
             quantise_round(dither, &dither->channels[c], in[c], frames, out + c, stride);
         return;
     }
+    int taps = dither->mode == PM_DITHER_MODE_SHAPED ? dither->filter->taps : 0;
+    void (*quantise)(const pm_ditherer *, int, int, const double *const *, size_t, int32_t *) =
+        taps == 0   ? quantise_tpdf
+        : taps == 5 ? quantise_shaped_5
+        : taps == 9 ? quantise_shaped_9
+                    : quantise_shaped_any;
     for (int c = 0; c < channels; c += 2)
         quantise(dither, c, c + 1 < channels, in, frames, out);
 }
