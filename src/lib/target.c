@@ -200,11 +200,7 @@ static pm_status target_sink(void *context, const double *const *block, size_t f
     pm_status status;
     const double *const *final = block;
     if (cfg->bits != 32) {
-        pm_dither_process(t->ditherer, block, frames, t->quantised);
-        double scale = 1.0 / 2147483648.0; /* left-justified int32 to [-1, 1) */
-        for (int c = 0; c < CHANNELS; c++)
-            for (size_t i = 0; i < frames; i++)
-                t->decoded[c][i] = (double)t->quantised[i * CHANNELS + (size_t)c] * scale;
+        pm_dither_process(t->ditherer, block, frames, t->quantised, t->decoded);
         final = (const double *const *)t->decoded;
     }
     t->frames_out += (int64_t)frames;

@@ -46,7 +46,7 @@ static inline void run(pm_ditherer *d, double *const *in, int channels, size_t f
         size_t n = frames - done < block ? frames - done : block;
         for (int c = 0; c < channels; c++)
             ptr[c] = in[c] + done;
-        pm_dither_process(d, ptr, n, out + done * (size_t)channels);
+        pm_dither_process(d, ptr, n, out + done * (size_t)channels, NULL);
         done += n;
     }
 }

@@ -353,7 +353,7 @@ static void test_seeds_and_blocks(void)
         len = len > n - done ? n - done : len;
         ptr[0] = x[0] + done;
         ptr[1] = x[1] + done;
-        pm_dither_process(d, ptr, len, parts + 2 * done);
+        pm_dither_process(d, ptr, len, parts + 2 * done, NULL);
         done += len;
     }
     ok(memcmp(whole, parts, 2 * n * sizeof *whole) == 0,
@@ -363,6 +363,72 @@ static void test_seeds_and_blocks(void)
     free(x[1]);
     free(whole);
     free(parts);
+}
+
+/*
+ * The decoded output: with it asked for, the codes are the same as without, and every decoded
+ * sample is its code times 2^-31 exactly - in every mode, at both word lengths, with channels
+ * in pairs and one alone, through clipping, saturation and NaN, in blocks of random sizes.
+ */
+static void test_decoded(void)
+{
+    static const struct {
+        pm_dither_mode mode;
+        double rate_hz;
+        const char *name;
+    } modes[] = {{PM_DITHER_MODE_NONE, 44100, "rounding"},
+                 {PM_DITHER_MODE_TPDF, 44100, "TPDF"},
+                 {PM_DITHER_MODE_SHAPED, 44100, "shaped 44.1 kHz"},
+                 {PM_DITHER_MODE_SHAPED, 48000, "shaped 48 kHz"}};
+    enum { CHANNELS = 3 };
+    size_t n = 20000;
+    uint64_t rng = test_seed;
+    double *x[CHANNELS], *decoded[CHANNELS];
+    for (int c = 0; c < CHANNELS; c++) {
+        x[c] = xalloc(n, sizeof(double));
+        decoded[c] = xalloc(n, sizeof(double));
+        fill_programme(x[c], n, 44100, &rng);
+        /* full scale, beyond it, and NaN, on every channel */
+        for (size_t i = 0; i < n; i += 997)
+            x[c][i] = (i / 997) % 3 == 0 ? 1.0 : (i / 997) % 3 == 1 ? -1.7 : NAN;
+    }
+    int32_t *plain = xalloc(CHANNELS * n, sizeof *plain);
+    int32_t *with = xalloc(CHANNELS * n, sizeof *with);
+    for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+        for (int bits = 16; bits <= 24; bits += 8) {
+            pm_ditherer *a = make(modes[m].mode, bits, CHANNELS, modes[m].rate_hz, 5);
+            pm_ditherer *b = make(modes[m].mode, bits, CHANNELS, modes[m].rate_hz, 5);
+            run(a, x, CHANNELS, n, plain, 0);
+            const double *in[CHANNELS];
+            double *out[CHANNELS];
+            for (size_t done = 0; done < n;) {
+                size_t len = (size_t)tap_rand_below(&rng, 500);
+                len = len > n - done ? n - done : len;
+                for (int c = 0; c < CHANNELS; c++) {
+                    in[c] = x[c] + done;
+                    out[c] = decoded[c] + done;
+                }
+                pm_dither_process(b, in, len, with + CHANNELS * done, out);
+                done += len;
+            }
+            size_t wrong = 0;
+            for (size_t i = 0; i < n; i++)
+                for (int c = 0; c < CHANNELS; c++)
+                    wrong += decoded[c][i] != (double)with[i * CHANNELS + (size_t)c] * 0x1.0p-31;
+            ok(memcmp(plain, with, CHANNELS * n * sizeof *plain) == 0 && wrong == 0,
+               "%s %d-bit, %d channels: the same codes with the decoded samples asked for, and "
+               "each decoded sample its code * 2^-31 exactly (%zu wrong)",
+               modes[m].name, bits, CHANNELS, wrong);
+            pm_dither_free(a);
+            pm_dither_free(b);
+        }
+    }
+    for (int c = 0; c < CHANNELS; c++) {
+        free(x[c]);
+        free(decoded[c]);
+    }
+    free(plain);
+    free(with);
 }
 
 /* Full scale and beyond: clipped before rounding to the end code, counted exactly per channel. */
@@ -623,6 +689,7 @@ int main(void)
     test_noise_modulation();
     test_fallback();
     test_seeds_and_blocks();
+    test_decoded();
     test_clipping(PM_DITHER_MODE_NONE, 44100, 16, "rounding");
     test_clipping(PM_DITHER_MODE_TPDF, 44100, 16, "TPDF");
     test_clipping(PM_DITHER_MODE_SHAPED, 44100, 16, "shaped 44.1 kHz");

@@ -76,6 +76,7 @@ struct pm_ditherer {
     const shaping_filter *filter; /* NULL unless shaping */
     int fell_back;
     double scale;  /* 2^(bits - 1): full scale in LSB */
+    double code_to_sample; /* 1 / scale, exactly */
     double lo, hi; /* the end codes, -2^(bits-1) and 2^(bits-1) - 1 */
     int32_t unit;  /* 2^(32 - bits): left-justifies a code for sf_writef_int */
     channel_state *channels;
@@ -139,6 +140,7 @@ pm_status pm_dither_new(const pm_dither_config *config, pm_diag *diag, pm_dither
         }
     }
     d->scale = ldexp(1.0, config->bits - 1);
+    d->code_to_sample = ldexp(1.0, 1 - config->bits);
     d->lo = -d->scale;
     d->hi = d->scale - 1.0;
     d->unit = (int32_t)1 << (32 - config->bits);
@@ -191,7 +193,8 @@ static inline int clip_to_codes(double s, double lo, double hi, double *code)
 
 /* Round to nearest, halves up: floor is exact, and unlike rint it ignores the rounding mode. */
 static void quantise_round(const pm_ditherer *d, channel_state *st, const double *restrict x,
-                           size_t frames, int32_t *restrict out, size_t stride)
+                           size_t frames, int32_t *restrict out, size_t stride,
+                           double *restrict decoded)
 {
     const double scale = d->scale, lo = d->lo, hi = d->hi;
     const int32_t unit = d->unit;
@@ -203,6 +206,8 @@ static void quantise_round(const pm_ditherer *d, channel_state *st, const double
         else
             code = floor(s + 0.5);
         out[i * stride] = (int32_t)code * unit;
+        if (decoded)
+            decoded[i] = code * d->code_to_sample;
     }
     st->clipped = clipped;
 }
@@ -236,8 +241,9 @@ static inline void quantiser_keep(channel_state *st, const quantiser *q)
     st->saturated = q->saturated;
 }
 
-static inline __attribute__((always_inline)) int32_t tpdf_step(const pm_ditherer *d,
-                                                               quantiser *q, double x)
+/* The code, as a double (-2^(bits-1) .. 2^(bits-1) - 1), for the sample x. */
+static inline __attribute__((always_inline)) double tpdf_step(const pm_ditherer *d, quantiser *q,
+                                                              double x)
 {
     double s = x * d->scale, code;
     /* Drawn for every sample, clipped or not, so that sample n always gets draw n. */
@@ -251,7 +257,7 @@ static inline __attribute__((always_inline)) int32_t tpdf_step(const pm_ditherer
             q->saturated++;
         }
     }
-    return (int32_t)code * d->unit;
+    return code;
 }
 
 /*
@@ -259,8 +265,8 @@ static inline __attribute__((always_inline)) int32_t tpdf_step(const pm_ditherer
  * unrolled: the errors stay in registers, and the newest reaches the next sample's sum without a
  * trip through memory, which would lengthen the one chain the loop waits on.
  */
-static inline __attribute__((always_inline)) int32_t shaped_step(const pm_ditherer *d,
-                                                                 quantiser *q, double x, int taps)
+static inline __attribute__((always_inline)) double shaped_step(const pm_ditherer *d,
+                                                                quantiser *q, double x, int taps)
 {
     const double *restrict h = d->filter->h;
     double s = x * d->scale, code, e;
@@ -292,39 +298,52 @@ static inline __attribute__((always_inline)) int32_t shaped_step(const pm_dither
     for (int k = taps - 1; k > 0; k--)
         q->err[k] = q->err[k - 1];
     q->err[0] = e;
-    return (int32_t)code * d->unit;
+    return code;
+}
+
+/* A code to out, left-justified, and to decoded (when there is one) as the sample it stands for:
+ * code * 2^(1 - bits) is exactly the left-justified int32 times 2^-31. */
+static inline __attribute__((always_inline)) void put(const pm_ditherer *d, double code,
+                                                      int32_t *o, double *decoded)
+{
+    *o = (int32_t)code * d->unit;
+    if (decoded)
+        *decoded = code * d->code_to_sample;
 }
 
 /*
- * Quantise channels c and c + 1 (pair) or channel c alone of interleaved out: TPDF when taps is
- * 0, else shaped with a filter of that many taps. Each channel's loop waits on its own previous
- * sample, so a pair runs side by side, each channel's arithmetic exactly what it is alone.
+ * Quantise channels c and c + 1 (pair) or channel c alone of interleaved out (and of decoded,
+ * when it is not NULL): TPDF when taps is 0, else shaped with a filter of that many taps. Each
+ * channel's loop waits on its own previous sample, so a pair runs side by side, each channel's
+ * arithmetic exactly what it is alone; the stores and the decoded values fill the wait.
  */
 static inline __attribute__((always_inline)) void
 quantise_with(const pm_ditherer *d, int c, int pair, const double *const *in, size_t frames,
-              int32_t *restrict out, int taps)
+              int32_t *restrict out, double *const *decoded, int taps)
 {
     size_t stride = (size_t)d->config.channels;
     quantiser a = quantiser_take(&d->channels[c]);
     quantiser b = pair ? quantiser_take(&d->channels[c + 1]) : a;
     const double *restrict x = in[c], *restrict y = pair ? in[c + 1] : in[c];
+    double *restrict dx = decoded ? decoded[c] : NULL;
+    double *restrict dy = decoded && pair ? decoded[c + 1] : NULL;
     int32_t *restrict o = out + c;
     if (taps && pair)
         for (size_t i = 0; i < frames; i++) {
-            o[i * stride] = shaped_step(d, &a, x[i], taps);
-            o[i * stride + 1] = shaped_step(d, &b, y[i], taps);
+            put(d, shaped_step(d, &a, x[i], taps), &o[i * stride], dx ? dx + i : NULL);
+            put(d, shaped_step(d, &b, y[i], taps), &o[i * stride + 1], dy ? dy + i : NULL);
         }
     else if (taps)
         for (size_t i = 0; i < frames; i++)
-            o[i * stride] = shaped_step(d, &a, x[i], taps);
+            put(d, shaped_step(d, &a, x[i], taps), &o[i * stride], dx ? dx + i : NULL);
     else if (pair)
         for (size_t i = 0; i < frames; i++) {
-            o[i * stride] = tpdf_step(d, &a, x[i]);
-            o[i * stride + 1] = tpdf_step(d, &b, y[i]);
+            put(d, tpdf_step(d, &a, x[i]), &o[i * stride], dx ? dx + i : NULL);
+            put(d, tpdf_step(d, &b, y[i]), &o[i * stride + 1], dy ? dy + i : NULL);
         }
     else
         for (size_t i = 0; i < frames; i++)
-            o[i * stride] = tpdf_step(d, &a, x[i]);
+            put(d, tpdf_step(d, &a, x[i]), &o[i * stride], dx ? dx + i : NULL);
     quantiser_keep(&d->channels[c], &a);
     if (pair)
         quantiser_keep(&d->channels[c + 1], &b);
@@ -338,47 +357,49 @@ quantise_with(const pm_ditherer *d, int c, int pair, const double *const *in, si
  */
 #define QUANTISE_ARGS                                                                            \
     const pm_ditherer *d, int c, int pair, const double *const *in, size_t frames,               \
-        int32_t *restrict out
+        int32_t *restrict out, double *const *decoded
 __attribute__((target_clones("avx2", "default"))) static void quantise_tpdf(QUANTISE_ARGS)
 {
-    quantise_with(d, c, pair, in, frames, out, 0);
+    quantise_with(d, c, pair, in, frames, out, decoded, 0);
 }
 
 __attribute__((target_clones("avx2", "default"))) static void quantise_shaped_5(QUANTISE_ARGS)
 {
-    quantise_with(d, c, pair, in, frames, out, 5);
+    quantise_with(d, c, pair, in, frames, out, decoded, 5);
 }
 
 __attribute__((target_clones("avx2", "default"))) static void quantise_shaped_9(QUANTISE_ARGS)
 {
-    quantise_with(d, c, pair, in, frames, out, 9);
+    quantise_with(d, c, pair, in, frames, out, decoded, 9);
 }
 
 /* Any other length: correct, not unrolled. */
 static void quantise_shaped_any(QUANTISE_ARGS)
 {
-    quantise_with(d, c, pair, in, frames, out, d->filter->taps);
+    quantise_with(d, c, pair, in, frames, out, decoded, d->filter->taps);
 }
 #undef QUANTISE_ARGS
 
 void pm_dither_process(pm_ditherer *dither, const double *const *in, size_t frames,
-                       int32_t *out)
+                       int32_t *out, double *const *decoded)
 {
     size_t stride = (size_t)dither->config.channels;
     int channels = dither->config.channels;
     if (dither->mode == PM_DITHER_MODE_NONE) {
         for (int c = 0; c < channels; c++)
-            quantise_round(dither, &dither->channels[c], in[c], frames, out + c, stride);
+            quantise_round(dither, &dither->channels[c], in[c], frames, out + c, stride,
+                           decoded ? decoded[c] : NULL);
         return;
     }
     int taps = dither->mode == PM_DITHER_MODE_SHAPED ? dither->filter->taps : 0;
-    void (*quantise)(const pm_ditherer *, int, int, const double *const *, size_t, int32_t *) =
+    void (*quantise)(const pm_ditherer *, int, int, const double *const *, size_t, int32_t *,
+                     double *const *) =
         taps == 0   ? quantise_tpdf
         : taps == 5 ? quantise_shaped_5
         : taps == 9 ? quantise_shaped_9
                     : quantise_shaped_any;
     for (int c = 0; c < channels; c += 2)
-        quantise(dither, c, c + 1 < channels, in, frames, out);
+        quantise(dither, c, c + 1 < channels, in, frames, out, decoded);
 }
 
 pm_dither_mode pm_dither_mode_used(const pm_ditherer *dither)

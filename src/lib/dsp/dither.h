@@ -82,10 +82,13 @@ void pm_dither_free(pm_ditherer *dither);
  * Quantise frames frames of planar input (in[c][i], nominally in [-1, 1)) into out, interleaved
  * (out[i * channels + c]; room for frames * channels values), left-justified as above. Any
  * number of frames, 0 included; consecutive calls continue the stream, so splitting the input
- * into blocks of any sizes gives the same output. in and out must not overlap.
+ * into blocks of any sizes gives the same output. decoded, unless NULL, gets the output again
+ * as samples, planar (decoded[c][i], room for frames each): the value each code stands for,
+ * out[i * channels + c] * 2^-31 exactly, for a meter of what is written without a loop of its
+ * own to convert it. in, out and decoded must not overlap.
  */
 void pm_dither_process(pm_ditherer *dither, const double *const *in, size_t frames,
-                       int32_t *out);
+                       int32_t *out, double *const *decoded);
 
 /*
  * Back to the state right after pm_dither_new: the dither streams restart from the seed, the
