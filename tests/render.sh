@@ -5,7 +5,8 @@
 # plan.json, report.json and MANIFEST.sha256 (checked with coreutils' sha256sum too), the same
 # bytes on a second render, verify failing on a changed, missing or added file, the exit status
 # of a project with errors; the whole demo renders and verifies without its sources, with the
-# same bytes at -j 1 and -j 3; the demo's vinyl alone renders.
+# same bytes at -j 1 and -j 3; a render stopped by a signal removes what it wrote, and a killed
+# one's .partial folder is removed by the next; "out/" is "out"; the demo's vinyl alone renders.
 set -u
 : "${PREMASTER:?}" "${TESTS_SRCDIR:?}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pm-render.XXXXXX")
@@ -79,6 +80,39 @@ mv "$work/demo/mixes" "$work/demo/mixes.away"
 check '[ $? = 0 ] && grep -q "ok .*cd/" "$work/verify.txt" && grep -q "ok .*vinyl/" "$work/verify.txt" && grep -q "ok .*streaming/" "$work/verify.txt" && ! grep -q FAIL "$work/verify.txt"' \
     "verify re-proves every format of the demo without its sources"
 mv "$work/demo/mixes.away" "$work/demo/mixes"
+# Stopped by a signal: premaster dies of it, removes what it wrote and leaves the earlier render
+# as it was. The signal goes as soon as the render's .partial folder exists: its analysis of the
+# master, passes and verification are seconds of work still to come.
+cp "$work/full/MANIFEST.sha256" "$work/full.manifest"
+"$PREMASTER" render -q "$work/demo/album.xml" -o "$work/full" -j 2 > "$work/stopped.txt" 2> "$work/err" &
+pid=$!
+tries=0
+while [ ! -d "$work/full.partial-$pid" ] && [ $tries -lt 3000 ]; do
+    sleep 0.01
+    tries=$((tries + 1))
+done
+kill -TERM $pid
+wait $pid
+status=$?
+check '[ $status = 143 ] && grep -q "stopped by Terminated; nothing was written" "$work/err"' \
+    "SIGTERM stops a render, which dies of it (status 143) and says so"
+check '[ -z "$(ls -a "$work" | grep "partial\|old")" ] && [ ! -s "$work/stopped.txt" ]' \
+    "the stopped render leaves no folder of its own and prints no check"
+check 'cmp -s "$work/full.manifest" "$work/full/MANIFEST.sha256" && "$PREMASTER" verify "$work/full" > /dev/null 2>&1' \
+    "the earlier render in its folder is as it was and still verifies"
+# One killed outright leaves its .partial folder: the next render into the folder removes it
+# once no process of that number runs (one that has just ended, here).
+true &
+dead=$!
+wait $dead
+mkdir "$work/again.partial-$dead" && echo half > "$work/again.partial-$dead/IMAGE.DAT"
+"$PREMASTER" render "$work/demo/plain.xml" -o "$work/again" > /dev/null 2> "$work/err"
+check '[ $? = 0 ] && [ ! -e "$work/again.partial-$dead" ] && grep -q "again.partial-$dead: note: removed: an unfinished render by process $dead" "$work/err"' \
+    "a render removes the .partial folder a killed render left, and says so"
+# "out/" is the folder "out": nothing is made inside it or beside it under another name.
+"$PREMASTER" render "$work/demo/plain.xml" -o "$work/slash/" > /dev/null 2> "$work/err"
+check '[ $? = 0 ] && [ -s "$work/slash/report.json" ] && [ -z "$(ls -a "$work/slash" | grep partial)" ] && "$PREMASTER" verify "$work/slash/" > /dev/null 2>&1' \
+    "an output folder named with a trailing slash renders and verifies"
 # The demo's vinyl alone renders, with its sides and sheet (tests/vinyl.sh tests them fully).
 sed -e '/<cd /d' -e '/<streaming /d' "$work/demo/album.xml" > "$work/demo/vinyl.xml"
 "$PREMASTER" render "$work/demo/vinyl.xml" -o "$work/vinyl" > /dev/null 2> "$work/err"

@@ -4,6 +4,7 @@
  * the library reports and maps statuses to exit codes (DESIGN.md): 0 all good; 1 the project or a
  * deliverable failed a check; 2 usage; 3 the machine failed us.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,7 @@ static int exit_for(pm_status status)
     case PM_ERR_IO:
     case PM_ERR_NOMEM:
     case PM_ERR_INTERNAL: return EXIT_MACHINE;
+    case PM_ERR_INTERRUPTED: return 128 + SIGINT; /* the shells' status for it */
     }
     return EXIT_MACHINE;
 }
@@ -213,6 +215,36 @@ static void print_check(void *context, const char *what, int ok)
         printf("  %-5s %s\n", ok ? "ok" : "FAIL", what);
 }
 
+/* The signal that stopped a render: premaster dies of it once the render has cleaned up. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+    pm_interrupt();
+}
+
+/*
+ * SIGINT, SIGTERM and SIGHUP stop a render cleanly: it removes what it wrote and OUT stays as it
+ * was. A signal ignored when premaster started (nohup, a background job of a script) stays
+ * ignored. Each handler is reset as it runs, so a second signal kills at once; system calls
+ * restart, so that a stop is seen where the render looks for it, not as a failed write.
+ */
+static void catch_stop_signals(void)
+{
+    static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+        struct sigaction was, sa;
+        if (sigaction(signals[i], NULL, &was) != 0 || was.sa_handler == SIG_IGN)
+            continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESETHAND | SA_RESTART;
+        (void)sigaction(signals[i], &sa, NULL);
+    }
+}
+
 static int run_render(const char *name, const options *opts, pm_diag *diag)
 {
     if (opts->arg_count != 1)
@@ -229,10 +261,20 @@ static int run_render(const char *name, const options *opts, pm_diag *diag)
     progress_bar bar = {0};
     int tty = isatty(STDERR_FILENO) && !opts->quiet && !opts->json;
     check_printer checks = {.opts = opts};
+    catch_stop_signals();
     pm_status status = pm_render(opts->args[0], opts->output, (int)jobs,
                                  tty ? show_progress : NULL, &bar, print_check, &checks, diag);
     if (bar.shown)
         fputc('\n', stderr);
+    if (status == PM_ERR_INTERRUPTED) {
+        /* the errors are the stop's own (streams cut short): not the user's to read */
+        int sig = stop_signal ? stop_signal : SIGINT;
+        fprintf(stderr, "%s %s: stopped by %s; nothing was written, %s is as it was\n",
+                program, name, strsignal(sig), opts->output);
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return 128 + sig;
+    }
     /* render's notes are its figures (the streaming preview, the vinyl summary): shown */
     options shown = *opts;
     shown.verbose = !opts->quiet;

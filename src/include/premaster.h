@@ -40,7 +40,8 @@ typedef enum pm_status {
     PM_ERR_USAGE = -4,       /* a call was made with arguments that make no sense */
     PM_ERR_UNSUPPORTED = -5, /* this build does not offer what was asked */
     PM_ERR_EXISTS = -6,      /* the target exists and overwriting was not allowed */
-    PM_ERR_INTERNAL = -7     /* a bug in premaster: an invariant did not hold */
+    PM_ERR_INTERNAL = -7,    /* a bug in premaster: an invariant did not hold */
+    PM_ERR_INTERRUPTED = -8  /* pm_interrupt() stopped the work */
 } pm_status;
 
 /* A one-line English description of a status. Never NULL; static storage. */
@@ -198,6 +199,15 @@ typedef void (*pm_check_fn)(void *context, const char *what, int ok);
 pm_status pm_render(const char *project_path, const char *out_dir, int jobs,
                     pm_progress_fn progress, void *progress_context, pm_check_fn check,
                     void *check_context, pm_diag *diag) PM_WARN_UNUSED;
+
+/*
+ * Ask a render under way in this process to stop: it stops within a block or two of work,
+ * removes everything it wrote (out_dir is left as it was: missing, empty or the earlier render)
+ * and returns PM_ERR_INTERRUPTED; diag may then hold errors that the stop itself caused. Safe
+ * to call from a signal handler and from any thread: it only sets a flag, which stays set, so
+ * a render started after it stops at once. For a program's SIGINT and SIGTERM.
+ */
+void pm_interrupt(void);
 
 /*
  * Re-prove a render folder (DESIGN.md "Verification"), without the sources: every file listed

@@ -29,6 +29,7 @@ const char *pm_strerror(pm_status status)
     case PM_ERR_UNSUPPORTED: return "not supported by this build";
     case PM_ERR_EXISTS: return "the target already exists";
     case PM_ERR_INTERNAL: return "internal error";
+    case PM_ERR_INTERRUPTED: return "interrupted";
     }
     return "unknown status";
 }

@@ -8,6 +8,7 @@
 #include "alloc.h"
 #include "chain.h"
 #include "engine.h"
+#include "interrupt.h"
 #include "item.h"
 
 enum { CHANNELS = 2 };
@@ -142,6 +143,10 @@ pm_status pm_engine_master(const pm_project *p, pm_block_sink sink, void *sink_c
     for (int64_t pos = 0; pos < plan->total;) {
         size_t n = plan->total - pos < PM_ENGINE_BLOCK ? (size_t)(plan->total - pos)
                                                        : PM_ENGINE_BLOCK;
+        if (pm_interrupted()) {
+            status = PM_ERR_INTERRUPTED;
+            goto done;
+        }
         status = sequence_block(&r, pos, n);
         if (status == PM_OK)
             status = pm_pipeline_push(album, (const double *const *)r.mix, n, sink, sink_context);

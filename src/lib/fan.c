@@ -8,6 +8,7 @@
 
 #include "alloc.h"
 #include "fan.h"
+#include "interrupt.h"
 
 enum { RING_BLOCKS = 16, MAX_CHANNELS = 8 };
 
@@ -245,6 +246,9 @@ pm_status pm_fan_new(const pm_fan_consumer *consumers, size_t count, int channel
 pm_status pm_fan_push(void *context, const double *const *block, size_t frames)
 {
     pm_fan *fan = context;
+    /* every stream of a render passes through a fan: its pushes are where a stop is seen */
+    if (pm_interrupted())
+        return PM_ERR_INTERRUPTED;
     if (fan->thread_count == 0) {
         if (fan->status == PM_OK)
             fan->status = serve_all(fan, block, frames, 0);

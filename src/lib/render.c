@@ -8,13 +8,18 @@
  * temporary name that is flushed and renamed; only when all of it is written and verified does
  * the folder take OUT's name. An earlier render in OUT is replaced whole (moved aside, then
  * removed), so no stale file survives; a folder holding anything else is refused. A render
- * that fails or is interrupted leaves OUT as it was and, at worst, a .partial folder.
+ * that fails or is stopped (pm_interrupt) leaves OUT as it was and removes its .partial
+ * folder; one killed outright leaves OUT as it was and its .partial folder, which the next
+ * render into OUT removes once no process of that number is running.
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +35,7 @@
 #include "format.h"
 #include "formatjobs.h"
 #include "fsutil.h"
+#include "interrupt.h"
 #include "plan.h"
 #include "project.h"
 #include "segmeter.h"
@@ -432,7 +438,8 @@ pm_status pm_verify(const char *dir, pm_check_fn check, void *check_context, pm_
     pm_format_check *checks = pm_alloc_zeroed(PM_MAX_CHECKS, sizeof *checks);
     size_t check_count = 0;
     pm_status proved = checks ? verify_formats(p, dir, checks, &check_count, diag) : PM_ERR_NOMEM;
-    for (size_t c = 0; check && c < check_count; c++)
+    /* after a stop, the checks cut short say nothing about the deliverables */
+    for (size_t c = 0; check && status != PM_ERR_INTERRUPTED && c < check_count; c++)
         check(check_context, checks[c].what, checks[c].ok);
     free(checks);
     pm_project_free(p);
@@ -544,15 +551,69 @@ static pm_status render_formats(const pm_project *p, const char *partial, uint64
     return status == PM_OK && missed ? PM_ERR_INVALID : status;
 }
 
-pm_status pm_render(const char *project_path, const char *out_dir, int jobs,
+/*
+ * Remove the .partial folders beside out_dir (OUT.partial-PID) that renders killed outright
+ * left behind: those of processes no longer running. A folder whose process number is in use
+ * stays, whatever runs under it now: a render may be writing it.
+ */
+static void remove_stale_partials(const char *out_dir, pm_diag *diag)
+{
+    char parent[4096], prefix[4096], path[4096];
+    const char *slash = strrchr(out_dir, '/');
+    if (slash) {
+        size_t len = slash == out_dir ? 1 : (size_t)(slash - out_dir);
+        snprintf(parent, sizeof parent, "%.*s", (int)len, out_dir);
+    } else {
+        snprintf(parent, sizeof parent, ".");
+    }
+    snprintf(prefix, sizeof prefix, "%s.partial-", slash ? slash + 1 : out_dir);
+    size_t prefix_len = strlen(prefix);
+    DIR *d = opendir(parent);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, prefix_len) != 0)
+            continue;
+        const char *digits = e->d_name + prefix_len;
+        char *end;
+        errno = 0;
+        long pid = strtol(digits, &end, 10);
+        if (*digits < '0' || *digits > '9' || *end || errno || pid <= 0 || pid == getpid() ||
+            pid > INT_MAX)
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        if (pm_path_join(path, sizeof path, parent, e->d_name) != 0)
+            continue;
+        if (pm_remove_tree(path) == PM_OK)
+            pm_diag_add(diag, PM_SEV_NOTE, path, 0, NULL,
+                        "removed: an unfinished render by process %ld, which no longer runs",
+                        pid);
+        else
+            pm_diag_add(diag, PM_SEV_WARNING, path, 0, NULL,
+                        "an unfinished render by process %ld, which no longer runs, could not be "
+                        "removed",
+                        pid);
+    }
+    closedir(d);
+}
+
+pm_status pm_render(const char *project_path, const char *out_dir_given, int jobs,
                     pm_progress_fn progress, void *progress_context, pm_check_fn check,
                     void *check_context, pm_diag *diag)
 {
     double started = now_sec();
-    if (strlen(out_dir) > 2048) {
+    if (strlen(out_dir_given) > 2048) {
         pm_diag_add(diag, PM_SEV_ERROR, NULL, 0, NULL, "the output folder's name is too long");
         return PM_ERR_USAGE;
     }
+    /* "out/" names the folder "out": the folders made beside it (OUT.partial-PID) must not end
+     * up inside it */
+    char out_dir[2049];
+    snprintf(out_dir, sizeof out_dir, "%s", out_dir_given);
+    for (size_t len = strlen(out_dir); len > 1 && out_dir[len - 1] == '/'; len--)
+        out_dir[len - 1] = '\0';
     pm_project *p = NULL;
     pm_status status = pm_project_load(project_path, diag, &p);
     if (status != PM_OK) {
@@ -567,6 +628,7 @@ pm_status pm_render(const char *project_path, const char *out_dir, int jobs,
         pm_project_free(p);
         return PM_ERR_EXISTS;
     }
+    remove_stale_partials(out_dir, diag);
     char partial[4096], old[4096], path[4096];
     snprintf(partial, sizeof partial, "%s.partial-%ld", out_dir, (long)getpid());
     snprintf(old, sizeof old, "%s.old-%ld", out_dir, (long)getpid());
@@ -608,7 +670,14 @@ pm_status pm_render(const char *project_path, const char *out_dir, int jobs,
             status = PM_OK;
         }
     }
-    for (size_t c = 0; check && c < check_count; c++)
+    /* A stop cuts the streams short wherever they were, and a verification cut short fails:
+     * whatever render_formats made of that, nothing of it is kept. */
+    if (pm_interrupted()) {
+        status = PM_ERR_INTERRUPTED;
+        missed = 0;
+    }
+    /* after a stop, the checks cut short say nothing about the deliverables */
+    for (size_t c = 0; check && status != PM_ERR_INTERRUPTED && c < check_count; c++)
         check(check_context, checks[c].what, checks[c].ok);
     char *targets_json = pm_strbuf_take(&targets);
     if (status == PM_OK && !targets_json)
@@ -629,6 +698,11 @@ pm_status pm_render(const char *project_path, const char *out_dir, int jobs,
      * from disk by their finish already. */
     if (status == PM_OK)
         status = write_manifest(partial, jobs, diag);
+    /* the last moment a stop can leave out_dir as it was */
+    if (status == PM_OK && pm_interrupted()) {
+        status = PM_ERR_INTERRUPTED;
+        missed = 0;
+    }
     if (status == PM_OK) {
         if (state == 1 && rename(out_dir, old) != 0) {
             pm_diag_add(diag, PM_SEV_ERROR, out_dir, 0, NULL, "cannot be replaced: %s",
