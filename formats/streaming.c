@@ -464,8 +464,10 @@ static pm_status out_init(pm_format_stage *st, pm_streaming_out *o, size_t targe
     t->extra = streaming_extra;
     t->extra_context = o;
     t->writer = (pm_target_writer){writer_begin, writer_write, writer_end, o};
-    if (o->lossy && s->codec_check)
+    if (o->lossy && s->codec_check) {
         t->decoded = writer_decoded;
+        t->codec_overshoot_db = pm_streaming_codec_of(formats)->usual_overshoot_db;
+    }
     return PM_OK;
 }
 

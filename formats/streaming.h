@@ -54,6 +54,7 @@ typedef struct pm_streaming_codec {
     const char *name; /* "wav", as in formats="..." */
     const char *ext;  /* the file name's extension */
     int lossy;
+    double usual_overshoot_db; /* lossy: pm_target_config.codec_overshoot_db (streaming_write.c) */
 } pm_streaming_codec;
 extern const pm_streaming_codec pm_streaming_codecs[PM_STREAMING_CODECS];
 /* The entry of one PM_FORMAT_* bit (the first entry for anything else). */

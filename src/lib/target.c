@@ -463,7 +463,7 @@ static int wants_probe(const target_run *t)
     return 0;
 }
 
-static int judge(target_run *t, const pm_target_measure *m, int last_pass);
+static int judge(target_run *t, const pm_target_measure *m, int passes_left);
 
 /* The probe's figures: correct each target's gains as a pass's loudness would. */
 static pm_status probe_correct(probe *pr)
@@ -486,7 +486,7 @@ static pm_status probe_correct(probe *pr)
                                .decoded_true_peak_dbtp = -HUGE_VAL,
                                .segment_lufs = lufs,
                                .segment_true_peak_dbtp = peaks};
-        (void)judge(t, &m, 0);
+        (void)judge(t, &m, PM_TARGET_MAX_PASSES);
         t->result->why[0] = '\0';
     }
     free(parts);
@@ -546,6 +546,32 @@ static pm_status probe_targets(const pm_project *p, target_run *runs, size_t cou
     return status;
 }
 
+/*
+ * How far the master's sample peak, with the gain, must pass a lossy target's ceiling for it to
+ * start under the ceiling (pm_target_config.codec_overshoot_db): the limiter then takes 3 dB or
+ * more, codecs overshoot by 0.4 to 1.5 dB (streaming_write.c), and the loudness has peaks to
+ * give. Closer to the ceiling the codec may add little, and on material with few peaks to give
+ * (a sine's loudness is its peak less 3 dB, whatever the limiter does) a lower ceiling would
+ * cost loudness no gain could win back: there the loop finds the overshoot, as before.
+ */
+#define CODEC_HEADROOM_FROM_DB 3.0
+
+/* A lossy target whose limiter will work hard starts its codec's usual overshoot under the
+ * ceiling. Before the probe, which measures the loudness at the ceiling the first pass uses. */
+static void start_under_codec_overshoot(target_run *t)
+{
+    const pm_target_config *cfg = t->cfg;
+    if (!cfg->decoded || !(cfg->codec_overshoot_db > 0.0) || !cfg->has_ceiling ||
+        cfg->normalize == PM_TARGET_NORMALIZE_NONE)
+        return;
+    size_t n = cfg->normalize == PM_TARGET_NORMALIZE_TRACK ? cfg->segment_count : 1;
+    for (size_t s = 0; s < n; s++)
+        if (t->master_peak_db[s] + t->gain_db[s] > t->ceiling_dbtp + CODEC_HEADROOM_FROM_DB) {
+            t->ceiling_dbtp -= cfg->codec_overshoot_db;
+            return;
+        }
+}
+
 /* The gain that takes lufs to the target; none for silence; never up without boost. */
 static double gain_towards(const pm_target_config *cfg, double lufs)
 {
@@ -564,9 +590,23 @@ static double gain_towards(const pm_target_config *cfg, double lufs)
  */
 #define CODEC_OVERSHOOT_GROWTH 0.25
 
-/* Judge a finished pass; adjust the ceiling and gains for the next one. Returns 1 when met. */
-static int judge(target_run *t, const pm_target_measure *m, int last_pass)
+/*
+ * Raise a gain for the next pass by miss (dB), unless that pass is the last: the last pass is
+ * kept whatever it measures, and more gain could push a peak over the ceiling with no pass left
+ * to bring it back (a lossy codec's overshoot grows with the limiting). The ceiling is the
+ * hard limit; the loudness then says how close it came.
+ */
+static void correct_gain(double *gain_db, double miss, int passes_left)
 {
+    if (passes_left > 1 || miss < 0.0)
+        *gain_db += miss;
+}
+
+/* Judge a finished pass; adjust the ceiling and gains for the next one, if passes_left (after
+ * this one) allows one. Returns 1 when met. */
+static int judge(target_run *t, const pm_target_measure *m, int passes_left)
+{
+    int last_pass = passes_left <= 0;
     const pm_target_config *cfg = t->cfg;
     char *why = t->result->why;
     size_t why_size = sizeof t->result->why;
@@ -602,7 +642,7 @@ static int judge(target_run *t, const pm_target_measure *m, int last_pass)
                      "target, at %.2f dBTP", m->integrated_lufs, -miss, cfg->loudness_lufs,
                      m->true_peak_dbtp);
             if (!last_pass)
-                t->gain_db[0] += miss;
+                correct_gain(&t->gain_db[0], miss, passes_left);
         }
     } else if (cfg->normalize == PM_TARGET_NORMALIZE_TRACK) {
         for (size_t s = 0; s < cfg->segment_count; s++) {
@@ -616,7 +656,7 @@ static int judge(target_run *t, const pm_target_measure *m, int last_pass)
                          "target", s + 1, m->segment_lufs[s], -miss, cfg->loudness_lufs);
             met = 0;
             if (!last_pass)
-                t->gain_db[s] += miss;
+                correct_gain(&t->gain_db[s], miss, passes_left);
         }
     }
     if (met)
@@ -683,7 +723,7 @@ static pm_status pass_end(target_run *t, int pass, pm_diag *diag)
     t->result->ceiling_used_dbtp = t->ceiling_dbtp;
     t->result->gain_db = t->gain_db[0];
     int last = pass >= PM_TARGET_MAX_PASSES;
-    t->result->met = judge(t, m, last);
+    t->result->met = judge(t, m, PM_TARGET_MAX_PASSES - pass);
     int keep = t->result->met || last;
     pass_free(t);
     pm_status status = cfg->writer.end(cfg->writer.context, keep, m, diag);
@@ -764,6 +804,8 @@ pm_status pm_targets_render_observed(const pm_project *p, const pm_target_config
             for (size_t s = 0; s < cfg->segment_count; s++)
                 runs[i].gain_db[s] = gain_towards(cfg, runs[i].master_lufs[s]);
     }
+    for (size_t i = 0; status == PM_OK && need_analysis && i < count; i++)
+        start_under_codec_overshoot(&runs[i]);
     if (status == PM_OK && need_analysis)
         status = probe_targets(p, runs, count, threads, progress, progress_context, diag);
     pm_fan_consumer *consumers = pm_alloc_zeroed(count + observer_count + 1, sizeof *consumers);

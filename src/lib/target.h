@@ -117,6 +117,12 @@ typedef struct pm_target_config {
      * ceiling is lowered by what the codec added (the codec check, DESIGN.md step 4). A
      * failure's message is the writer's to report in end. */
     pm_status (*decoded)(void *context, double *true_peak_dbtp);
+    /* With decoded: how far the codec's decoded peaks usually pass a ceiling the limiter holds
+     * (0: no expectation). A normalising target whose limiter will work hard - the master's
+     * sample peak, with the gain, passes the ceiling by 3 dB or more - starts this far under
+     * the ceiling, as if a first pass had found the overshoot: its first encode then usually
+     * stands, instead of being thrown away. The closed loop goes on from there as always. */
+    double codec_overshoot_db;
     /* Optional (NULL: none), called with finished_context on the caller's thread once the
      * target's last pass has ended (met, or the last one tried) and its writer's end has run,
      * while other targets may still have passes to go: what works on its output alone may

@@ -8,6 +8,7 @@
 
 #include "dsp/limiter.h"
 #include "dsp/truepeak.h"
+#include "measure.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -108,15 +109,7 @@ static inline pm_limiter_config config_with(double ceiling_dbtp)
 /* The true peak of l and r at 16x, in dBTP. */
 static inline double truepeak16_dbtp(const double *l, const double *r, size_t n)
 {
-    pm_truepeak *m = NULL;
-    if (pm_truepeak_new(2, 16, &m) != PM_OK)
-        bail_out("cannot make a meter");
-    const double *in[2] = {l, r};
-    pm_truepeak_process(m, in, n);
-    pm_truepeak_finish(m);
-    double peak = fmax(pm_truepeak_max(m, 0), pm_truepeak_max(m, 1));
-    pm_truepeak_free(m);
-    return pm_db_from_linear(peak);
+    return measure_true_peak_dbtp(l, r, n, 16);
 }
 
 /*

@@ -18,6 +18,8 @@
  *                                            blocks of block frames (<= MEASURE_BLOCK); a stage
  *                                            that does not take and give every frame is a
  *                                            failed test
+ *   measure_true_peak_dbtp(l, r, n, factor)  the true peak of the stereo l, r in dBTP, by
+ *                                            premaster's meter oversampling factor times
  *
  * Allocation failure bails out (the test cannot go on).
  */
@@ -28,6 +30,7 @@
 #include <stdlib.h>
 
 #include "dsp/stage.h"
+#include "dsp/truepeak.h"
 
 #define MEASURE_PI 3.14159265358979323846
 #define MEASURE_BLOCK 4096 /* the engine's block, and max_block_frames of stages under test */
@@ -100,6 +103,20 @@ static inline void measure_run_stage(pm_stage *st, double *l, double *r, size_t 
             return;
         }
     }
+}
+
+static inline double measure_true_peak_dbtp(const double *l, const double *r, size_t n,
+                                            int factor)
+{
+    pm_truepeak *m = NULL;
+    if (pm_truepeak_new(2, factor, &m) != PM_OK)
+        bail_out("cannot make a true-peak meter");
+    const double *in[2] = {l, r};
+    pm_truepeak_process(m, in, n);
+    pm_truepeak_finish(m);
+    double peak = fmax(pm_truepeak_max(m, 0), pm_truepeak_max(m, 1));
+    pm_truepeak_free(m);
+    return pm_db_from_linear(peak);
 }
 
 #endif

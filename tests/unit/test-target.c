@@ -8,13 +8,19 @@
  *     within 0.1 LU, peaks under the ceiling;
  *   - an impossible target (-5 LUFS at -1 dBTP): reported as not met, with how close it came;
  *   - boost="no" leaves a quieter master alone;
- *   - two renders give identical output, bit for bit.
+ *   - two renders give identical output, bit for bit;
+ *   - with a model lossy codec (its decoded peaks pass what it is given): a target the limiter
+ *     will work hard on starts the codec's usual overshoot under the ceiling and stands in one
+ *     pass, one the limiter only touches or one turned down starts at its ceiling, and the
+ *     last pass of an impossible target does not
+ *     raise the gain, so that its kept output still holds the ceiling.
  */
 #include "dsp/truepeak.h"
 #include "premaster.h"
 #include "target.h"
 
 #include "../tap.h"
+#include "measure.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -31,6 +37,9 @@ typedef struct memory_writer {
     size_t kept_n;
     int begins, ends_kept, ends_thrown;
     uint64_t hash; /* of the kept pass's samples */
+    /* the model codec (model_decoded): its decoded true peak passes the samples' by
+     * overshoot_db, and by jump_db more once their mean square passes knee_db (dBFS) */
+    double overshoot_db, knee_db, jump_db;
 } memory_writer;
 
 static pm_status mw_begin(void *context, int pass, pm_diag *diag)
@@ -94,6 +103,21 @@ static pm_status mw_end(void *context, int keep, const pm_target_measure *m, pm_
     return PM_OK;
 }
 
+
+/* A lossy codec as the loop sees one: what it decodes peaks over what it was given, and more
+ * once the pass is loud enough (as the limiter works harder). */
+static pm_status model_decoded(void *context, double *true_peak_dbtp)
+{
+    memory_writer *w = context;
+    double energy = 0.0;
+    for (size_t i = 0; i < w->n; i++)
+        energy += w->l[i] * w->l[i] + w->r[i] * w->r[i];
+    double level_db = 10.0 * log10(energy / (2.0 * (double)(w->n ? w->n : 1)) + 1e-30);
+    *true_peak_dbtp = measure_true_peak_dbtp(w->l, w->r, w->n, 8) + w->overshoot_db +
+                      (level_db > w->knee_db ? w->jump_db : 0.0);
+    return PM_OK;
+}
+
 static void mw_free(memory_writer *w)
 {
     free(w->l);
@@ -104,15 +128,7 @@ static void mw_free(memory_writer *w)
 
 static double true_peak_16x(const memory_writer *w)
 {
-    pm_truepeak *m = NULL;
-    if (pm_truepeak_new(2, 16, &m) != PM_OK)
-        bail_out("no meter");
-    const double *in[2] = {w->kept_l, w->kept_r};
-    pm_truepeak_process(m, in, w->kept_n);
-    pm_truepeak_finish(m);
-    double tp = fmax(pm_truepeak_max(m, 0), pm_truepeak_max(m, 1));
-    pm_truepeak_free(m);
-    return pm_db_from_linear(tp);
+    return measure_true_peak_dbtp(w->kept_l, w->kept_r, w->kept_n, 16);
 }
 
 static pm_project *load_demo(const char *dir)
@@ -273,6 +289,59 @@ int main(void)
     render(p, &loud, 1, r, 1);
     ok(r[0].met && r[0].passes == 1 && !r[0].probed && r[0].measure.limiter_reduction_db == 0.0,
        "turned down by %.1f dB: no probe, and the limiter indeed took nothing", -r[0].gain_db);
+    pm_target_result_fini(&r[0]);
+
+    /* A lossy target: float out, the model codec overshooting by 0.4 dB. */
+    pm_target_config lossy = base_config("lossy album -12", 48000, 32, &w[0]);
+    lossy.normalize = PM_TARGET_NORMALIZE_ALBUM;
+    lossy.loudness_lufs = -12;
+    lossy.decoded = model_decoded;
+    w[0].overshoot_db = 0.4;
+    w[0].knee_db = 0.0;
+    w[0].jump_db = 0.0;
+    lossy.codec_overshoot_db = 0.6;
+    render(p, &lossy, 1, r, 1);
+    ok(r[0].met && r[0].passes == 1 && r[0].ceiling_used_dbtp == -1.6 &&
+           r[0].measure.decoded_true_peak_dbtp <= -1.0,
+       "a lossy target the limiter works on starts 0.6 dB under the ceiling (%.2f dBTP) and "
+       "stands in %d pass: decoded peak %.2f dBTP",
+       r[0].ceiling_used_dbtp, r[0].passes, r[0].measure.decoded_true_peak_dbtp);
+    pm_target_result_fini(&r[0]);
+    lossy.codec_overshoot_db = 0.0;
+    render(p, &lossy, 1, r, 1);
+    ok(r[0].met && r[0].passes == 2 && r[0].measure.decoded_true_peak_dbtp <= -1.0,
+       "without an expected overshoot it takes %d passes, the first encode thrown away",
+       r[0].passes);
+    pm_target_result_fini(&r[0]);
+    /* The limiter only touching it, the ceiling is where the first pass starts. */
+    lossy.codec_overshoot_db = 0.6;
+    lossy.loudness_lufs = -15;
+    render(p, &lossy, 1, r, 1);
+    ok(r[0].met && r[0].passes == 2 && r[0].measure.limiter_reduction_db > 0.0 &&
+           r[0].measure.limiter_reduction_db < 3.0 && r[0].measure.decoded_true_peak_dbtp <= -1.0,
+       "a lossy target the limiter takes only %.1f dB off starts at the ceiling, and the loop "
+       "finds the codec's overshoot (%d passes)",
+       r[0].measure.limiter_reduction_db, r[0].passes);
+    pm_target_result_fini(&r[0]);
+    lossy.loudness_lufs = -22;
+    render(p, &lossy, 1, r, 1);
+    ok(r[0].met && r[0].passes == 1 && r[0].ceiling_used_dbtp == -1.0,
+       "turned down clear of the ceiling, a lossy target keeps it (%.2f dBTP)",
+       r[0].ceiling_used_dbtp);
+    pm_target_result_fini(&r[0]);
+    /* Out of reach, with a codec that overshoots 2 dB more once the pass is loud enough: every
+     * pass but the last raises the gain (here the passes' mean squares run -9.3, -8.8, -8.5,
+     * -8.3 and -8.1 dBFS); the last keeps the fifth's, with its ceiling no higher, so that what
+     * is kept holds the ceiling. With more gain, the last pass would pass the knee, just above
+     * the fifth's level, and its decoded peak the ceiling by 1.75 dB. */
+    lossy.loudness_lufs = -5;
+    w[0].knee_db = -8.05;
+    w[0].jump_db = 2.0;
+    render(p, &lossy, 1, r, 1);
+    ok(!r[0].met && r[0].passes == PM_TARGET_MAX_PASSES &&
+           r[0].measure.decoded_true_peak_dbtp <= -1.0,
+       "an impossible lossy target's kept pass holds the ceiling: decoded peak %.2f dBTP (%s)",
+       r[0].measure.decoded_true_peak_dbtp, r[0].why);
     pm_target_result_fini(&r[0]);
     for (int i = 0; i < 5; i++)
         mw_free(&w[i]);
