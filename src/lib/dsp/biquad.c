@@ -521,6 +521,26 @@ pm_biquad_process_cascade2_pair(const pm_biquad sections[2], pm_biquad_state a_s
     lanes_end(&l, frames);
 }
 
+void pm_biquad_process_cascade_pair(const pm_biquad *sections, size_t count,
+                                    pm_biquad_state *a_states, pm_biquad_state *b_states,
+                                    double *restrict a, double *restrict b, size_t frames)
+{
+    size_t k = 0;
+    for (; k + 2 <= count; k += 2)
+        pm_biquad_process_cascade2_pair(&sections[k], &a_states[k], &b_states[k], a, b, frames);
+    if (k == count)
+        return;
+    /* one section left: the two channels' chains side by side */
+    pm_biquad s = sections[k];
+    double a1 = a_states[k].z1, a2 = a_states[k].z2, b1 = b_states[k].z1, b2 = b_states[k].z2;
+    for (size_t i = 0; i < frames; i++) {
+        a[i] = pm_biquad_tick(&s, &a1, &a2, a[i]);
+        b[i] = pm_biquad_tick(&s, &b1, &b2, b[i]);
+    }
+    keep_state(&a_states[k], a1, a2);
+    keep_state(&b_states[k], b1, b2);
+}
+
 /* Two independent sets of lanes in one loop: neither waits on the other, so the processor runs
  * the second in the first's latency, nearly for free. */
 __attribute__((target_clones("avx2", "default"))) void

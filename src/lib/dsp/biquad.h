@@ -148,6 +148,16 @@ void pm_biquad_process_cascade2_pair(const pm_biquad sections[2], pm_biquad_stat
                                      size_t frames);
 
 /*
+ * Two channels a and b in place through the same cascade of count sections (a_states and
+ * b_states: each channel's count states): pm_biquad_process_cascade on each channel, bit for
+ * bit, with the sections taken two at a time by pm_biquad_process_cascade2_pair and a last odd
+ * one on both channels in one loop. For the EQ stage's stereo.
+ */
+void pm_biquad_process_cascade_pair(const pm_biquad *sections, size_t count,
+                                    pm_biquad_state *a_states, pm_biquad_state *b_states,
+                                    double *a, double *b, size_t frames);
+
+/*
  * pm_biquad_process_cascade2_pair twice - channels a and b through sections, c and d through
  * other_sections - in one loop, with the same output bit for bit. Each pair's recursion is
  * latency-bound, so the second pair costs little: for a meter's K-weighting beside its 300 Hz
