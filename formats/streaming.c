@@ -464,6 +464,9 @@ static pm_status out_init(pm_format_stage *st, pm_streaming_out *o, size_t targe
     t->extra = streaming_extra;
     t->extra_context = o;
     t->writer = (pm_target_writer){writer_begin, writer_write, writer_end, o};
+    /* the lossless files are held to the loudness; a lossy format's is reported (its ceiling
+     * is its own, and its encoder moves the loudness a little anyway) */
+    t->loudness_aim_only = o->lossy;
     if (o->lossy && s->codec_check) {
         t->decoded = writer_decoded;
         t->codec_overshoot_db = pm_streaming_codec_of(formats)->usual_overshoot_db;

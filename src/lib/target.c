@@ -637,10 +637,12 @@ static int judge(target_run *t, const pm_target_measure *m, int passes_left)
         int under_ok = !cfg->boost && t->gain_db[0] == 0.0 && miss >= 0.0;
         if (isfinite(m->integrated_lufs) && fabs(miss) > PM_TARGET_LOUDNESS_TOLERANCE_LU &&
             !under_ok) {
-            met = 0;
-            snprintf(why, why_size, "the loudness reached %.2f LUFS, %+.2f LU from the %.1f LUFS "
-                     "target, at %.2f dBTP", m->integrated_lufs, -miss, cfg->loudness_lufs,
-                     m->true_peak_dbtp);
+            if (!cfg->loudness_aim_only) {
+                met = 0;
+                snprintf(why, why_size, "the loudness reached %.2f LUFS, %+.2f LU from the %.1f "
+                         "LUFS target, at %.2f dBTP", m->integrated_lufs, -miss,
+                         cfg->loudness_lufs, m->true_peak_dbtp);
+            }
             if (!last_pass)
                 correct_gain(&t->gain_db[0], miss, passes_left);
         }
@@ -651,10 +653,13 @@ static int judge(target_run *t, const pm_target_measure *m, int passes_left)
             if (!isfinite(m->segment_lufs[s]) || fabs(miss) <= PM_TARGET_LOUDNESS_TOLERANCE_LU ||
                 under_ok)
                 continue;
-            if (met)
-                snprintf(why, why_size, "part %zu reached %.2f LUFS, %+.2f LU from the %.1f LUFS "
-                         "target", s + 1, m->segment_lufs[s], -miss, cfg->loudness_lufs);
-            met = 0;
+            if (!cfg->loudness_aim_only) {
+                if (met)
+                    snprintf(why, why_size, "part %zu reached %.2f LUFS, %+.2f LU from the %.1f "
+                             "LUFS target", s + 1, m->segment_lufs[s], -miss,
+                             cfg->loudness_lufs);
+                met = 0;
+            }
             if (!last_pass)
                 correct_gain(&t->gain_db[s], miss, passes_left);
         }

@@ -11,9 +11,9 @@
  *   - two renders give identical output, bit for bit;
  *   - with a model lossy codec (its decoded peaks pass what it is given): a target the limiter
  *     will work hard on starts the codec's usual overshoot under the ceiling and stands in one
- *     pass, one the limiter only touches or one turned down starts at its ceiling, and the
- *     last pass of an impossible target does not
- *     raise the gain, so that its kept output still holds the ceiling.
+ *     pass, one the limiter only touches or one turned down starts at its ceiling; a loudness
+ *     only aimed at (a lossy format's) does not fail a pass; and the last pass of an impossible
+ *     target does not raise the gain, so that its kept output still holds the ceiling.
  */
 #include "dsp/truepeak.h"
 #include "premaster.h"
@@ -329,6 +329,17 @@ int main(void)
        "turned down clear of the ceiling, a lossy target keeps it (%.2f dBTP)",
        r[0].ceiling_used_dbtp);
     pm_target_result_fini(&r[0]);
+    /* A lossy format's loudness is aimed at, not held: out of reach, the first pass that holds
+     * the ceiling stands, and the report has its loudness. */
+    lossy.loudness_lufs = -5;
+    lossy.loudness_aim_only = 1;
+    render(p, &lossy, 1, r, 1);
+    ok(r[0].met && r[0].passes == 1 && r[0].measure.integrated_lufs < -5.1 &&
+           r[0].measure.decoded_true_peak_dbtp <= -1.0,
+       "aimed at, not held: -5 LUFS out of reach, the first pass stands at %.2f LUFS, decoded "
+       "peak %.2f dBTP", r[0].measure.integrated_lufs, r[0].measure.decoded_true_peak_dbtp);
+    pm_target_result_fini(&r[0]);
+    lossy.loudness_aim_only = 0;
     /* Out of reach, with a codec that overshoots 2 dB more once the pass is loud enough: every
      * pass but the last raises the gain (here the passes' mean squares run -9.3, -8.8, -8.5,
      * -8.3 and -8.1 dBFS); the last keeps the fifth's, with its ceiling no higher, so that what
