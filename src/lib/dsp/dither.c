@@ -212,38 +212,9 @@ static void quantise_round(const pm_ditherer *d, channel_state *st, const double
     st->clipped = clipped;
 }
 
-/*
- * One channel's quantiser state, held in locals while a block is quantised. Channels are
- * quantised two at a time, sample by sample side by side: each channel's loop waits on its own
- * previous sample (the noise generator, the shaping filter's error), so two independent loops
- * fill the time one spends waiting. Each channel's arithmetic is exactly what it is alone.
- */
-typedef struct quantiser {
-    pm_rng rng;
-    double err[MAX_TAPS]; /* as in channel_state: a local copy the compiler keeps in registers */
-    uint64_t clipped, saturated;
-} quantiser;
-
-static inline quantiser quantiser_take(const channel_state *st)
-{
-    quantiser q = {st->rng, {0}, st->clipped, st->saturated};
-    for (int k = 0; k < MAX_TAPS; k++)
-        q.err[k] = st->err[k];
-    return q;
-}
-
-static inline void quantiser_keep(channel_state *st, const quantiser *q)
-{
-    st->rng = q->rng;
-    for (int k = 0; k < MAX_TAPS; k++)
-        st->err[k] = q->err[k];
-    st->clipped = q->clipped;
-    st->saturated = q->saturated;
-}
-
 /* The code, as a double (-2^(bits-1) .. 2^(bits-1) - 1), for the sample x. */
-static inline __attribute__((always_inline)) double tpdf_step(const pm_ditherer *d, quantiser *q,
-                                                              double x)
+static inline __attribute__((always_inline)) double tpdf_step(const pm_ditherer *d,
+                                                              channel_state *q, double x)
 {
     double s = x * d->scale, code;
     /* Drawn for every sample, clipped or not, so that sample n always gets draw n. */
@@ -266,7 +237,7 @@ static inline __attribute__((always_inline)) double tpdf_step(const pm_ditherer 
  * trip through memory, which would lengthen the one chain the loop waits on.
  */
 static inline __attribute__((always_inline)) double shaped_step(const pm_ditherer *d,
-                                                                quantiser *q, double x, int taps)
+                                                                channel_state *q, double x, int taps)
 {
     const double *restrict h = d->filter->h;
     double s = x * d->scale, code, e;
@@ -314,7 +285,9 @@ static inline __attribute__((always_inline)) void put(const pm_ditherer *d, doub
 /*
  * Quantise channels c and c + 1 (pair) or channel c alone of interleaved out (and of decoded,
  * when it is not NULL): TPDF when taps is 0, else shaped with a filter of that many taps. Each
- * channel's loop waits on its own previous sample, so a pair runs side by side, each channel's
+ * channel's state is held in a local copy while the block is quantised, where the compiler
+ * keeps it in registers. Each channel's loop waits on its own previous sample (the noise
+ * generator, the shaping filter's error), so a pair runs side by side, each channel's
  * arithmetic exactly what it is alone; the stores and the decoded values fill the wait.
  */
 static inline __attribute__((always_inline)) void
@@ -322,8 +295,8 @@ quantise_with(const pm_ditherer *d, int c, int pair, const double *const *in, si
               int32_t *restrict out, double *const *decoded, int taps)
 {
     size_t stride = (size_t)d->config.channels;
-    quantiser a = quantiser_take(&d->channels[c]);
-    quantiser b = pair ? quantiser_take(&d->channels[c + 1]) : a;
+    channel_state a = d->channels[c];
+    channel_state b = pair ? d->channels[c + 1] : a;
     const double *restrict x = in[c], *restrict y = pair ? in[c + 1] : in[c];
     double *restrict dx = decoded ? decoded[c] : NULL;
     double *restrict dy = decoded && pair ? decoded[c + 1] : NULL;
@@ -344,9 +317,9 @@ quantise_with(const pm_ditherer *d, int c, int pair, const double *const *in, si
     else
         for (size_t i = 0; i < frames; i++)
             put(d, tpdf_step(d, &a, x[i]), &o[i * stride], dx ? dx + i : NULL);
-    quantiser_keep(&d->channels[c], &a);
+    d->channels[c] = a;
     if (pair)
-        quantiser_keep(&d->channels[c + 1], &b);
+        d->channels[c + 1] = b;
 }
 
 /*
