@@ -14,6 +14,15 @@ trap 'rm -rf "$work"' EXIT
 . "$TESTS_SRCDIR/tap-lib.sh"
 TAP_ERR="$work/err"
 
+# wait_for PATH: until PATH exists, for a minute at most.
+wait_for() {
+    tries=0
+    while [ ! -e "$1" ] && [ $tries -lt 6000 ]; do
+        sleep 0.01
+        tries=$((tries + 1))
+    done
+}
+
 "$PREMASTER" demo "$work/demo" > /dev/null || { echo "Bail out! demo failed"; exit 1; }
 # the demo without its deliverables: what this version renders
 sed '/<deliver>/,/<\/deliver>/d' "$work/demo/album.xml" > "$work/demo/plain.xml"
@@ -86,11 +95,7 @@ mv "$work/demo/mixes.away" "$work/demo/mixes"
 cp "$work/full/MANIFEST.sha256" "$work/full.manifest"
 "$PREMASTER" render -q "$work/demo/album.xml" -o "$work/full" -j 2 > "$work/stopped.txt" 2> "$work/err" &
 pid=$!
-tries=0
-while [ ! -d "$work/full.partial-$pid" ] && [ $tries -lt 3000 ]; do
-    sleep 0.01
-    tries=$((tries + 1))
-done
+wait_for "$work/full.partial-$pid"
 kill -TERM $pid
 wait $pid
 status=$?
@@ -100,6 +105,19 @@ check '[ -z "$(ls -a "$work" | grep "partial\|old")" ] && [ ! -s "$work/stopped.
     "the stopped render leaves no folder of its own and prints no check"
 check 'cmp -s "$work/full.manifest" "$work/full/MANIFEST.sha256" && "$PREMASTER" verify "$work/full" > /dev/null 2>&1' \
     "the earlier render in its folder is as it was and still verifies"
+# Stopped later: the CD written and verified, beside the streaming target's later passes (out
+# of reach, it takes all six). What the CD wrote goes with the rest, and nothing is printed.
+sed -e '/<deliver>/,/<\/deliver>/c\  <deliver><cd/><streaming name="hot" loudness="-5" ceiling="-6" formats="flac"/></deliver>' \
+    "$work/demo/album.xml" > "$work/demo/hot.xml"
+"$PREMASTER" render "$work/demo/hot.xml" -o "$work/hot" -j 2 > "$work/hot.txt" 2> "$work/err" &
+pid=$!
+wait_for "$work/hot.partial-$pid/cd/pq-sheet.txt"
+sleep 1
+kill -TERM $pid
+wait $pid
+status=$?
+check '[ $status = 143 ] && [ ! -s "$work/hot.txt" ] && [ ! -e "$work/hot" ] && [ -z "$(ls -a "$work" | grep partial)" ]' \
+    "stopped after the CD was written and verified: status 143, nothing printed, nothing left"
 # One killed outright leaves its .partial folder: the next render into the folder removes it
 # once no process of that number runs (one that has just ended, here).
 true &

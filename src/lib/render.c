@@ -438,8 +438,7 @@ pm_status pm_verify(const char *dir, pm_check_fn check, void *check_context, pm_
     pm_format_check *checks = pm_alloc_zeroed(PM_MAX_CHECKS, sizeof *checks);
     size_t check_count = 0;
     pm_status proved = checks ? verify_formats(p, dir, checks, &check_count, diag) : PM_ERR_NOMEM;
-    /* after a stop, the checks cut short say nothing about the deliverables */
-    for (size_t c = 0; check && status != PM_ERR_INTERRUPTED && c < check_count; c++)
+    for (size_t c = 0; check && c < check_count; c++)
         check(check_context, checks[c].what, checks[c].ok);
     free(checks);
     pm_project_free(p);
