@@ -93,8 +93,8 @@ typedef struct pm_target_config {
     double loudness_lufs; /* with normalize */
     int boost;            /* 0: never raise a master quieter than the target */
     /* 1: the loudness target sets the gain (the probe and every later pass correct it), but a
-     * miss alone does not fail a pass: a lossy format's files, whose loudness DESIGN.md has
-     * reported, not held to the 0.1 LU of the lossless ones. */
+     * miss alone does not fail a pass: a lossy format's files, whose loudness DESIGN.md asks
+     * the report to give, not to hold to the 0.1 LU of the lossless ones. */
     int loudness_aim_only;
     const pm_target_segment *segments; /* for track normalisation and per-segment figures */
     size_t segment_count;
