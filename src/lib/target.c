@@ -727,9 +727,10 @@ static pm_status pass_end(target_run *t, int pass, pm_diag *diag)
     t->result->passes = pass;
     t->result->ceiling_used_dbtp = t->ceiling_dbtp;
     t->result->gain_db = t->gain_db[0];
-    int last = pass >= PM_TARGET_MAX_PASSES;
-    t->result->met = judge(t, m, PM_TARGET_MAX_PASSES - pass);
-    int keep = t->result->met || last;
+    int passes_left = PM_TARGET_MAX_PASSES - pass;
+    t->result->met = judge(t, m, passes_left);
+    /* the last pass is kept whatever it measures */
+    int keep = t->result->met || passes_left <= 0;
     pass_free(t);
     pm_status status = cfg->writer.end(cfg->writer.context, keep, m, diag);
     if (keep)
