@@ -30,6 +30,7 @@
 #include "engine.h"
 #include "fan.h"
 #include "fsutil.h"
+#include "json.h"
 #include "premaster.h"
 #include "project.h"
 #include "target.h"
@@ -89,7 +90,7 @@ static int case_engine(ours *o, char *note, size_t size)
              size) != 0)
         return -1;
     int64_t frames = 0;
-    pm_status status = pm_engine_master(p, null_sink, &frames, NULL, NULL, NULL);
+    pm_status status = pm_engine_master(p, null_sink, &frames, "bench", NULL, NULL, NULL);
     if (status != PM_OK)
         snprintf(note, size, "the engine failed: %s", pm_strerror(status));
     else if (frames != p->plan->total)
@@ -282,6 +283,36 @@ static double bytes_in(const char *dir)
     return bytes;
 }
 
+/* The stages of the render in dir, from its report.json's run object ("analysis 0.00-1.02 s,
+ * ..."): where the wall time went, beside the table's totals. "" when it cannot be read. */
+static void stages_of(const char *dir, char *text, size_t size)
+{
+    char path[2 * BENCH_PATH], *json = NULL;
+    size_t length = 0;
+    pm_json *report = NULL;
+    text[0] = '\0';
+    if (pm_path_join(path, sizeof path, dir, "report.json") != 0 ||
+        pm_read_file(path, &json, &length) != PM_OK ||
+        pm_json_parse(json, length, path, NULL, &report) != PM_OK) {
+        free(json);
+        return;
+    }
+    const pm_json *stages = pm_json_get(pm_json_get(report, "run"), "stages");
+    size_t used = 0;
+    for (size_t i = 0; stages && stages->type == PM_JSON_ARRAY && i < stages->count; i++) {
+        const pm_json *name = pm_json_get(&stages->items[i], "stage");
+        const pm_json *from = pm_json_get(&stages->items[i], "from");
+        const pm_json *to = pm_json_get(&stages->items[i], "to");
+        if (!name || !from || !to || used >= size)
+            break;
+        int n = snprintf(text + used, size - used, "%s%s %.2f-%.2f", i ? ", " : "stages (s): ",
+                         name->text, from->number, to->number);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    pm_json_free(report);
+    free(json);
+}
+
 /* The project rendered into the case's folder by pm_render, as `premaster render -j N -o OUT
  * PROJECT` does: load, master, every deliverable written and verified from disk. */
 static int case_render(ours *o, char *note, size_t size)
@@ -300,8 +331,10 @@ static int case_render(ours *o, char *note, size_t size)
         snprintf(note, size, "the render failed: %s%s%s", e ? e->message : pm_strerror(status),
                  checks.failed ? "; first failed check: " : "", checks.first_failed);
     } else {
-        snprintf(note, size, "%zu checks held, read back from disk; %.0f MB written",
-                 checks.held, bytes_in(o->out) / 1e6);
+        char stages[256];
+        stages_of(o->out, stages, sizeof stages);
+        snprintf(note, size, "%zu checks held, read back from disk; %.0f MB written%s%s",
+                 checks.held, bytes_in(o->out) / 1e6, *stages ? "; " : "", stages);
     }
     pm_diag_free(diag);
     return status == PM_OK ? 0 : -1;

@@ -80,10 +80,20 @@ check '[ $? = 0 ] && [ -s "$work/full/cd/DDP/IMAGE.DAT" ] && [ -s "$work/full/vi
 # On one thread: the same files and report (its timings aside). With threads a format finishes
 # and verifies as soon as its own targets are done, beside the passes of others, and a pass
 # with fewer targets than threads gives each writer a thread; none of it may show in the bytes.
-untimed() { sed 's/"run": {[^}]*}//' "$1/report.json"; }
+untimed() { sed 's/"run": {.*}$//' "$1/report.json"; }
 "$PREMASTER" render -q "$work/demo/album.xml" -o "$work/full1" -j 1 > /dev/null 2> "$work/err"
 check '[ $? = 0 ] && [ -s "$work/full1/report.json" ] && diff -r -x report.json -x MANIFEST.sha256 "$work/full" "$work/full1" > "$work/err" 2>&1 && [ "$(untimed "$work/full")" = "$(untimed "$work/full1")" ]' \
     "the whole demo at -j 1 gives the same files and report as at -j 3"
+# Where the time went: the run object gives each stage's span in seconds from the start, the
+# stages one after the other, as the progress bar shows them.
+stages() { grep -o '"stage": "[^"]*"' "$1/report.json" | sed 's/"stage": "//; s/"$//' | tr '\n' ,; }
+spans_in_order() {
+    grep -o '"from": [0-9.]*, "to": [0-9.]*' "$1/report.json" |
+        awk '{ if ($2 + 0 > $4 + 0 || $2 + 0 < last) bad = 1; last = $4 + 0; n++ }
+             END { exit bad || n < 3 }'
+}
+check 'stages "$work/full" | grep -q "^analysis,\(probe,\)\?pass 1,\(pass [2-6],\)*verifying,$" && spans_in_order "$work/full" && spans_in_order "$work/full1"' \
+    "report.json's run object gives the stages' times, in order: analysis, passes, verifying"
 mv "$work/demo/mixes" "$work/demo/mixes.away"
 "$PREMASTER" verify "$work/full" > "$work/verify.txt" 2> "$work/err"
 check '[ $? = 0 ] && grep -q "ok .*cd/" "$work/verify.txt" && grep -q "ok .*vinyl/" "$work/verify.txt" && grep -q "ok .*streaming/" "$work/verify.txt" && ! grep -q FAIL "$work/verify.txt"' \

@@ -167,7 +167,8 @@ static int run_analyze(const char *name, const options *opts, pm_diag *diag)
 /* The progress bar: on a terminal only, redrawn in place on standard error. */
 typedef struct progress_bar {
     int shown;
-    double started;
+    double started, drawn; /* the stage's start; the last redraw */
+    int percent;           /* the last drawn */
     char stage[32];
 } progress_bar;
 
@@ -182,20 +183,29 @@ static void show_progress(void *context, const char *stage, double fraction)
 {
     progress_bar *bar = context;
     double now = seconds_now();
+    int percent = (int)(fraction * 100.0);
     if (strcmp(bar->stage, stage) != 0) {
         snprintf(bar->stage, sizeof bar->stage, "%s", stage);
         bar->started = now;
+    } else if (percent == bar->percent && now - bar->drawn < 0.5) {
+        return; /* the engine reports every block: redraw only what a reader would see change */
     }
+    bar->percent = percent;
+    bar->drawn = now;
     double elapsed = now - bar->started;
-    double left = fraction > 0.01 ? elapsed * (1.0 - fraction) / fraction : 0.0;
-    char blocks[41];
+    char blocks[41], left[32] = "";
     int filled = (int)(fraction * 40.0);
     for (int i = 0; i < 40; i++)
         blocks[i] = i < filled ? '#' : '.';
     blocks[40] = '\0';
-    fprintf(stderr, "\r%-10s [%s] %3.0f%%  %d:%02d elapsed, %d:%02d left ", stage, blocks,
-            fraction * 100.0, (int)elapsed / 60, (int)elapsed % 60, (int)left / 60,
-            (int)left % 60);
+    /* each stage has its own estimate, once it has gone far enough to make one (verifying
+     * says only when it is done) */
+    if (fraction > 0.01 && fraction < 1.0) {
+        int s = (int)(elapsed * (1.0 - fraction) / fraction);
+        snprintf(left, sizeof left, ", %d:%02d left", s / 60, s % 60);
+    }
+    fprintf(stderr, "\r%-10s [%s] %3d%%  %d:%02d elapsed%-13s", stage, blocks, percent,
+            (int)elapsed / 60, (int)elapsed % 60, left);
     bar->shown = 1;
 }
 

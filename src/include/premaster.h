@@ -178,7 +178,11 @@ char *pm_analysis_to_json(const pm_analysis *analysis);
  * Rendering (`premaster render`, `premaster verify`).
  */
 
-/* Progress: what is being done ("mastering") and how far it is, 0 to 1. */
+/* Progress: what is being done and how far it is, 0 to 1. A render's stages, in order:
+ * "analysis" (the mastered stream measured), "probe" (what the limiters will take off the
+ * loudness), "pass 1" and on (the targets rendered, each pass over the whole stream) and
+ * "verifying" (what is left of the files' verification from disk once the passes are done);
+ * only those the project needs. Called on the caller's thread. */
 typedef void (*pm_progress_fn)(void *context, const char *stage, double fraction);
 /* One verification of a deliverable that render or verify ran: what it proves ("vinyl/X_A_96000_
  * 24.wav: 3 cue markers, on the 3 track starts of the sheet") and whether that held; called

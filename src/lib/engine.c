@@ -113,6 +113,7 @@ static pm_status sequence_block(run *r, int64_t pos, size_t n)
 }
 
 pm_status pm_engine_master(const pm_project *p, pm_block_sink sink, void *sink_context,
+                           const char *stage,
                            pm_progress_fn progress, void *progress_context, pm_diag *diag)
 {
     const pm_plan *plan = p->plan;
@@ -140,6 +141,8 @@ pm_status pm_engine_master(const pm_project *p, pm_block_sink sink, void *sink_c
     if (status != PM_OK)
         goto done;
 
+    if (progress)
+        progress(progress_context, stage, 0.0);
     for (int64_t pos = 0; pos < plan->total;) {
         size_t n = plan->total - pos < PM_ENGINE_BLOCK ? (size_t)(plan->total - pos)
                                                        : PM_ENGINE_BLOCK;
@@ -154,7 +157,7 @@ pm_status pm_engine_master(const pm_project *p, pm_block_sink sink, void *sink_c
             goto done;
         pos += (int64_t)n;
         if (progress)
-            progress(progress_context, "mastering", (double)pos / (double)plan->total);
+            progress(progress_context, stage, (double)pos / (double)plan->total);
     }
     status = pm_pipeline_drain(album, sink, sink_context);
 done:

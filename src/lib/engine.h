@@ -24,11 +24,13 @@
 
 /*
  * Master project p, whose plan must exist, and give the stream to sink in order. progress may
- * be NULL. Returns PM_OK, the sink's status when it stopped the run, or the status of what
+ * be NULL; it is told how far the run is under the name `stage`, what the run is for
+ * ("analysis", "pass 2"). Returns PM_OK, the sink's status when it stopped the run, or the status of what
  * failed (with a message in diag): PM_ERR_INVALID, PM_ERR_UNSUPPORTED, PM_ERR_IO,
  * PM_ERR_NOMEM, PM_ERR_INTERNAL.
  */
 pm_status pm_engine_master(const pm_project *p, pm_block_sink sink, void *sink_context,
+                           const char *stage,
                            pm_progress_fn progress, void *progress_context,
                            pm_diag *diag) PM_WARN_UNUSED;
 

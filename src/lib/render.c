@@ -153,6 +153,65 @@ static pm_status master_finish(void *context)
     return status == PM_OK ? tracks_finish(context) : status;
 }
 
+/* ---- where the time went -------------------------------------------------------------------- */
+
+static double now_sec(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+enum { MAX_STAGES = 16 }; /* analysis, probe, six passes, verifying: room to spare */
+
+/* Each stage's first and last word of progress (pm_progress_fn), in seconds from the render's
+ * start, for report.json's run object; passed on to the caller's progress function. All of it
+ * on the caller's thread, as the progress is. */
+typedef struct stage_clock {
+    pm_progress_fn forward;
+    void *forward_context;
+    double started;
+    size_t count;
+    struct {
+        char name[16];
+        double from, to;
+    } stage[MAX_STAGES];
+} stage_clock;
+
+static void clock_stage(void *context, const char *stage, double fraction)
+{
+    stage_clock *c = context;
+    double t = now_sec() - c->started;
+    size_t i = 0;
+    while (i < c->count && strcmp(c->stage[i].name, stage) != 0)
+        i++;
+    if (i == c->count && c->count < MAX_STAGES) {
+        snprintf(c->stage[i].name, sizeof c->stage[i].name, "%s", stage);
+        c->stage[i].from = t;
+        c->count++;
+    }
+    if (i < c->count)
+        c->stage[i].to = t;
+    if (c->forward)
+        c->forward(c->forward_context, stage, fraction);
+}
+
+/* The run object, on one line: timings apart, so that everything else in the report is the
+ * same on every run. */
+static void json_run(pm_strbuf *out, const stage_clock *c, double seconds)
+{
+    pm_strbuf_printf(out, "\"run\": {\"seconds\": %.3f, \"stages\": [", seconds);
+    for (size_t i = 0; i < c->count; i++) {
+        pm_strbuf_append(out, i ? ", {\"stage\": " : "{\"stage\": ");
+        pm_strbuf_json_string(out, c->stage[i].name);
+        pm_strbuf_printf(out, ", \"from\": %.3f, \"to\": %.3f}", c->stage[i].from,
+                         c->stage[i].to);
+    }
+    pm_strbuf_append(out, "]}\n");
+}
+
+/* ---- the report ----------------------------------------------------------------------------- */
+
 static void json_num(pm_strbuf *out, const char *key, double value, int decimals)
 {
     pm_strbuf_printf(out, "\"%s\": ", key);
@@ -184,7 +243,8 @@ static void json_figures(pm_strbuf *out, const pm_meter_result *r)
 }
 
 static char *report_json(const pm_project *p, const master_figures *f, const char *targets,
-                         const pm_format_check *checks, size_t check_count, double seconds)
+                         const pm_format_check *checks, size_t check_count,
+                         const stage_clock *clock)
 {
     const pm_plan *plan = p->plan;
     pm_strbuf out;
@@ -214,8 +274,8 @@ static char *report_json(const pm_project *p, const master_figures *f, const cha
         pm_strbuf_printf(&out, ", \"ok\": %s}", checks[i].ok ? "true" : "false");
     }
     pm_strbuf_append(&out, check_count ? "\n],\n" : "],\n");
-    /* Timings apart, in one object, so that everything else is the same on every run. */
-    pm_strbuf_printf(&out, "\"run\": {\"seconds\": %.3f}\n}\n", seconds);
+    json_run(&out, clock, now_sec() - clock->started);
+    pm_strbuf_append(&out, "}\n");
     return pm_strbuf_take(&out);
 }
 
@@ -449,13 +509,6 @@ pm_status pm_verify(const char *dir, pm_check_fn check, void *check_context, pm_
 
 /* ---- render --------------------------------------------------------------------------------- */
 
-static double now_sec(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 /* The dither seed: the project's, or one derived from the project file's bytes, so that the
  * same project always gives the same bytes and never the clock's. */
 static uint64_t project_seed(const pm_project *p, const char *text, size_t size)
@@ -523,10 +576,14 @@ static pm_status render_formats(const pm_project *p, const char *partial, uint64
     if (status == PM_OK && total)
         status = pm_targets_render_observed(p, all, total, results, jobs, observers, 2, progress,
                                             progress_context, diag);
-    else if (status == PM_OK &&
-             (status = pm_engine_master(p, master_block, figures, progress, progress_context,
-                                        diag)) == PM_OK)
-        status = master_finish(figures);
+    else if (status == PM_OK) {
+        status = pm_engine_master(p, master_block, figures, "analysis", progress,
+                                  progress_context, diag);
+        if (status == PM_OK)
+            status = master_finish(figures);
+        if (status == PM_OK && progress)
+            progress(progress_context, "analysis", 1.0);
+    }
     int missed = 0;
     for (size_t t = 0; status == PM_OK && t < total; t++)
         if (!results[t].met) {
@@ -535,9 +592,15 @@ static pm_status render_formats(const pm_project *p, const char *partial, uint64
             missed = 1;
         }
     if (finishing && finishing->targets) {
+        /* what is left of the formats' files and their verification, once the passes are done
+         * (a format may have started beside a later pass of another's target) */
+        if (progress)
+            progress(progress_context, "verifying", 0.0);
         pm_status finished = pm_format_finishing_end(finishing, formats, status == PM_OK,
                                                      report, checks, check_count, &missed, diag);
         status = status == PM_OK ? finished : status;
+        if (progress)
+            progress(progress_context, "verifying", 1.0);
     }
     free(finishing);
     for (size_t t = 0; results && t < total; t++)
@@ -602,7 +665,9 @@ pm_status pm_render(const char *project_path, const char *out_dir_given, int job
                     pm_progress_fn progress, void *progress_context, pm_check_fn check,
                     void *check_context, pm_diag *diag)
 {
-    double started = now_sec();
+    /* the stages' times for the report, the progress passed on to the caller's */
+    stage_clock clock = {.forward = progress, .forward_context = progress_context,
+                         .started = now_sec()};
     if (strlen(out_dir_given) > 2048) {
         pm_diag_add(diag, PM_SEV_ERROR, NULL, 0, NULL, "the output folder's name is too long");
         return PM_ERR_USAGE;
@@ -661,7 +726,7 @@ pm_status pm_render(const char *project_path, const char *out_dir_given, int job
     if (status == PM_OK && !checks)
         status = PM_ERR_NOMEM;
     if (status == PM_OK) {
-        status = render_formats(p, partial, seed, jobs, &figures, progress, progress_context,
+        status = render_formats(p, partial, seed, jobs, &figures, clock_stage, &clock,
                                 &targets, checks, &check_count, diag);
         /* a target not met or a check failed: the files stay, the report says, exit 1 */
         if (status == PM_ERR_INVALID) {
@@ -688,7 +753,7 @@ pm_status pm_render(const char *project_path, const char *out_dir_given, int job
         free(text);
     }
     if (status == PM_OK) {
-        text = report_json(p, &figures, targets_json, checks, check_count, now_sec() - started);
+        text = report_json(p, &figures, targets_json, checks, check_count, &clock);
         (void)pm_path_join(path, sizeof path, partial, "report.json");
         status = text ? pm_write_file_atomic(path, text, strlen(text), diag) : PM_ERR_NOMEM;
         free(text);

@@ -362,7 +362,8 @@ static pm_status analyse_master(const pm_project *p, target_run *runs, size_t co
     if (status == PM_OK)
         status = pm_fan_new(consumers, used, CHANNELS, PM_ENGINE_BLOCK, threads, &fan);
     if (status == PM_OK)
-        status = pm_engine_master(p, pm_fan_push, fan, progress, progress_context, diag);
+        status = pm_engine_master(p, pm_fan_push, fan, "analysis", progress, progress_context,
+                                  diag);
     if (status == PM_OK)
         status = pm_fan_finish(fan);
     pm_fan_free(fan);
@@ -387,6 +388,9 @@ static pm_status analyse_master(const pm_project *p, target_run *runs, size_t co
         }
         free(parts);
     }
+    /* the stage's time takes in the meters' and observers' ends */
+    if (status == PM_OK && progress)
+        progress(progress_context, "analysis", 1.0);
     for (size_t i = 0; meters && i < count; i++)
         pm_segmeter_fini(&meters[i]);
     free(meters);
@@ -530,12 +534,14 @@ static pm_status probe_targets(const pm_project *p, target_run *runs, size_t cou
     if (status == PM_OK && used)
         status = pm_fan_new(consumers, used, CHANNELS, PM_ENGINE_BLOCK, threads, &fan);
     if (status == PM_OK && used)
-        status = pm_engine_master(p, pm_fan_push, fan, progress, progress_context, diag);
+        status = pm_engine_master(p, pm_fan_push, fan, "probe", progress, progress_context, diag);
     if (status == PM_OK && used)
         status = pm_fan_finish(fan);
     pm_fan_free(fan);
     for (size_t i = 0; status == PM_OK && i < used; i++)
         status = probe_correct(&probes[i]);
+    if (status == PM_OK && used && progress)
+        progress(progress_context, "probe", 1.0);
     for (size_t i = 0; probes && i < used; i++) {
         pm_fan_free(probes[i].meter_fan);
         pm_pipeline_free(probes[i].pipeline);
@@ -836,8 +842,11 @@ pm_status pm_targets_render_observed(const pm_project *p, const pm_target_config
             consumers[active++] = observers[i];
         pm_fan *fan = NULL;
         status = pm_fan_new(consumers, active, CHANNELS, PM_ENGINE_BLOCK, threads, &fan);
+        char stage[16];
+        snprintf(stage, sizeof stage, "pass %d", pass);
         if (status == PM_OK)
-            status = pm_engine_master(p, pm_fan_push, fan, progress, progress_context, diag);
+            status = pm_engine_master(p, pm_fan_push, fan, stage, progress, progress_context,
+                                      diag);
         if (status == PM_OK)
             status = pm_fan_finish(fan);
         pm_fan_free(fan);
@@ -847,6 +856,9 @@ pm_status pm_targets_render_observed(const pm_project *p, const pm_target_config
                 if (status == PM_OK && !runs[i].active && targets[i].finished)
                     targets[i].finished(targets[i].finished_context);
             }
+        /* the stage's time takes in the drains, the judging and the files' ends */
+        if (status == PM_OK && progress)
+            progress(progress_context, stage, 1.0);
     }
     free(consumers);
     for (size_t i = 0; runs && i < count; i++) {

@@ -92,7 +92,7 @@ static capture master(const pm_project *p)
 {
     capture c = {0};
     pm_diag *d = pm_diag_new();
-    pm_status status = pm_engine_master(p, capture_block, &c, NULL, NULL, d);
+    pm_status status = pm_engine_master(p, capture_block, &c, "test", NULL, NULL, d);
     show_diag(d);
     if (status != PM_OK)
         bail_out("the engine failed: %s", pm_strerror(status));

@@ -566,7 +566,7 @@ static void test_engine(void)
         bail_out("the test project does not load");
     capture c = {0};
     d = pm_diag_new();
-    status = pm_engine_master(project, capture_block, &c, NULL, NULL, d);
+    status = pm_engine_master(project, capture_block, &c, "test", NULL, NULL, d);
     show_diag(d);
     const pm_plan *plan = project->plan;
     int64_t start = plan->items[0].start;
